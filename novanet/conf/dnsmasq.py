@@ -1,0 +1,49 @@
+"""DHCP and DNS server options ([DEFAULT] nova names, [dnsmasq])."""
+
+from __future__ import annotations
+
+from oslo_config import cfg
+
+GROUP = "dnsmasq"
+
+DEFAULT_OPTS = [
+    cfg.MultiStrOpt(
+        "dhcpbridge_flagfile",
+        default=["/etc/novanet/novanet.conf"],
+        help="Configuration files novanet-dhcpbridge reads.",
+    ),
+    cfg.StrOpt(
+        "dhcpbridge",
+        default="$bindir/novanet-dhcpbridge",
+        help="The dnsmasq --dhcp-script.",
+    ),
+    cfg.StrOpt(
+        "networks_path",
+        default="$state_path/networks",
+        help="Directory of the dnsmasq configuration, hosts, pid and lease files.",
+    ),
+    cfg.IntOpt("dhcp_lease_time", default=86400, min=120, help="DHCP lease time in seconds."),
+    cfg.MultiStrOpt("dns_server", default=[], help="Upstream DNS servers of dnsmasq."),
+    cfg.BoolOpt(
+        "use_network_dns_servers",
+        default=False,
+        help="Also use each network's dns1/dns2 as dnsmasq upstreams.",
+    ),
+    cfg.StrOpt("dnsmasq_config_file", default="", help="Extra dnsmasq configuration file."),
+    cfg.BoolOpt(
+        "use_single_default_gateway",
+        default=False,
+        help="Only an instance's first interface gets a default route by DHCP.",
+    ),
+]
+
+OPTS: list[cfg.Opt] = []
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(DEFAULT_OPTS)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    return [("DEFAULT", DEFAULT_OPTS), (GROUP, OPTS)]
