@@ -198,6 +198,10 @@ class FixedIpAlreadyInUse(Conflict):
     msg_fmt = "Fixed IP address %(address)s is already in use on instance %(instance_uuid)s."
 
 
+class FixedIpReservedForNetwork(Conflict):
+    msg_fmt = "%(address)s is the %(role)s of network %(network)s and must stay reserved."
+
+
 class FixedIpExists(Conflict):
     msg_fmt = "Fixed IP %(address)s already exists."
 
@@ -296,6 +300,14 @@ class VirtualInterfaceCreateException(NovanetError):
 
 class VirtualInterfaceMacAddressException(NovanetError):
     msg_fmt = "Creation of virtual interface with unique mac address failed"
+
+
+class MacAddressInUse(Conflict):
+    msg_fmt = "MAC address %(address)s is already used by another interface."
+
+
+class InstanceHasNoNetworks(NotFound):
+    msg_fmt = "Instance %(instance_uuid)s has no network interfaces."
 
 
 class VirtualInterfaceNotFound(NotFound):

@@ -265,6 +265,5 @@ class NetworkInfo:
 
     @classmethod
     def from_primitive(cls, data: Sequence[Mapping[str, Any]] | str | None) -> NetworkInfo:
-        if isinstance(data, str):
-            data = json.loads(data)
-        return cls(vifs=tuple(VIF.from_primitive(v) for v in data or ()))
+        items: Sequence[Mapping[str, Any]] = json.loads(data) if isinstance(data, str) else (data or ())
+        return cls(vifs=tuple(VIF.from_primitive(v) for v in items))

@@ -1,0 +1,493 @@
+"""Fact operations on fixed IPs: allocation, leases, release and timeouts.
+
+Theory of operation
+-------------------
+A fixed IP moves through these states (columns in brackets)::
+
+    free ──associate──▶ associated+allocated ──deallocate──▶ associated only
+    [instance NULL]      [instance, vif, allocated]           [allocated=False]
+      ▲                        │ lease/release (dnsmasq)           │
+      └──── disassociate ◀─────┴───────────── release / timeout ◀──┘
+
+* **Allocation** (``fixed_ip_associate_pool``) reads the least recently
+  touched free rows through the ``ix_fixed_ips_free`` index (so its cost does
+  not grow with how full the network is) and claims one with a
+  compare-and-swap ``UPDATE ... WHERE <still free>``. The first attempt takes
+  the first candidate (allocation is predictable: .3, .4, ...); after losing a
+  race it picks at random among the next few to step away from competitors.
+* **A released address is never handed out while its old lease can come
+  back** (nova-network's bug 1249065). Deallocation keeps the row associated
+  (and keeps its VIF) until dnsmasq reports the release, until the explicit
+  post-release check sees it unleased, or until the timeout task finds that
+  the lease cannot be alive any more. Lease and release events carry the MAC
+  and are ignored unless it is the MAC of the VIF that holds the row now, so a
+  late event about the previous owner cannot touch the new one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import random
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import select, update
+
+from novanet import exception
+from novanet.db.models import FREE_FIXED_IP, FixedIp, Instance, Network, VirtualInterface, utcnow
+from novanet.db.session import RetryRequest, backoff, by_primary_key, is_retryable, reader, retry_on_conflict, rows_changed, writer
+
+#: How many free rows an allocator looks at; a loser of a race picks among them.
+CANDIDATES = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class HostEntry:
+    """An associated address with its VIF and instance, for DHCP and DNS."""
+
+    address: str
+    network_id: int
+    instance_uuid: str
+    vif_id: int
+    vif_uuid: str
+    vif_address: str
+    hostname: str | None
+    instance_host: str | None
+    allocated: bool
+    leased: bool
+    default_route: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class FixedIpListing:
+    """A row of ``novanet-manage fixed list``."""
+
+    network_cidr: str | None
+    address: str
+    reserved: bool
+    allocated: bool
+    leased: bool
+    instance_uuid: str | None
+    hostname: str | None
+    host: str | None
+
+
+def _free(query: Any) -> Any:
+    return query.where(
+        FixedIp.deleted == 0,
+        FixedIp.reserved.is_(False),
+        FixedIp.leased.is_(False),
+        FixedIp.instance_uuid.is_(None),
+        FixedIp.host.is_(None),
+    )
+
+
+def _network_label(session: Any, network_id: int) -> str:
+    row = session.execute(select(Network.uuid, Network.cidr).where(Network.id == network_id)).first()
+    return f"{row.uuid} ({row.cidr})" if row else str(network_id)
+
+
+def fixed_ip_associate_pool(network_id: int, instance_uuid: str | None = None, host: str | None = None,
+                            vif_id: int | None = None, max_attempts: int = 10) -> FixedIp:
+    """Claim a free address of the network for an instance (or a host).
+
+    :raises NoMoreFixedIps: the network has no free address.
+    :raises FixedIpAssociateFailed: every attempt lost a race.
+    """
+    for attempt in range(max_attempts):
+        try:
+            return _associate_pool_once(network_id, instance_uuid, host, vif_id, first=attempt == 0)
+        except Exception as error:
+            if not is_retryable(error):
+                raise
+            backoff(attempt + 1)
+    with reader() as session:
+        raise exception.FixedIpAssociateFailed(net=_network_label(session, network_id))
+
+
+def _associate_pool_once(network_id: int, instance_uuid: str | None, host: str | None,
+                         vif_id: int | None, first: bool) -> FixedIp:
+    with writer() as session:
+        # NOTE(sqlite): a partial index is used only when the query repeats
+        # its predicate term for term, so the candidates use the very text
+        # of the index's WHERE clause.
+        query = select(FixedIp.id).where(FixedIp.network_id == network_id, FREE_FIXED_IP)
+        candidates = list(session.scalars(query.order_by(FixedIp.updated_at, FixedIp.id).limit(CANDIDATES)))
+        if not candidates:
+            raise exception.NoMoreFixedIps(net=_network_label(session, network_id))
+        chosen = candidates[0] if first else random.choice(candidates)
+        result = session.execute(
+            by_primary_key(_free(update(FixedIp)))
+            .where(FixedIp.id == chosen)
+            .values(
+                instance_uuid=instance_uuid,
+                host=host,
+                virtual_interface_id=vif_id,
+                allocated=vif_id is not None,
+                updated_at=utcnow(),
+            )
+        )
+        if rows_changed(result) != 1:
+            raise RetryRequest()
+        return session.get_one(FixedIp, chosen)
+
+
+@retry_on_conflict
+def fixed_ip_associate(address: str, instance_uuid: str, network_id: int, reserved: bool = False,
+                       vif_id: int | None = None, network_uuid: str | None = None) -> FixedIp:
+    """Claim a specific address of a network for an instance.
+
+    ``reserved`` must match the row (the VPN address is a reserved row).
+
+    :raises FixedIpNotFoundForNetwork: the address is not a (suitable) row of the network.
+    :raises FixedIpAlreadyInUse: it belongs to an instance already.
+    """
+    with writer() as session:
+        row = session.scalars(
+            select(FixedIp).where(
+                FixedIp.network_id == network_id,
+                FixedIp.address == address,
+                FixedIp.deleted == 0,
+                FixedIp.reserved.is_(reserved),
+            )
+        ).first()
+        if row is None:
+            raise exception.FixedIpNotFoundForNetwork(address=address, network_uuid=network_uuid or network_id)
+        if row.instance_uuid is not None or row.host is not None or row.leased:
+            raise exception.FixedIpAlreadyInUse(address=address, instance_uuid=row.instance_uuid or row.host)
+        result = session.execute(
+            by_primary_key(update(FixedIp))
+            .where(
+                FixedIp.id == row.id,
+                FixedIp.instance_uuid.is_(None),
+                FixedIp.host.is_(None),
+                FixedIp.leased.is_(False),
+                FixedIp.deleted == 0,
+            )
+            .values(instance_uuid=instance_uuid, virtual_interface_id=vif_id, allocated=vif_id is not None,
+                    updated_at=utcnow())
+        )
+        if rows_changed(result) != 1:
+            raise RetryRequest()
+        session.refresh(row)
+        return row
+
+
+def fixed_ip_get_by_address(address: str, network_id: int | None = None) -> FixedIp:
+    """The live row of ``address`` (in ``network_id`` when given).
+
+    :raises FixedIpNotFoundForAddress: there is none.
+    """
+    query = select(FixedIp).where(FixedIp.address == address, FixedIp.deleted == 0)
+    if network_id is not None:
+        query = query.where(FixedIp.network_id == network_id)
+    with reader() as session:
+        row = session.scalars(query.order_by(FixedIp.id)).first()
+    if row is None:
+        raise exception.FixedIpNotFoundForAddress(address=address)
+    return row
+
+
+def fixed_ip_get_by_instance(instance_uuid: str) -> list[FixedIp]:
+    """The instance's addresses, ordered by VIF creation then id (may be empty)."""
+    query = (
+        select(FixedIp)
+        .outerjoin(VirtualInterface, VirtualInterface.id == FixedIp.virtual_interface_id)
+        .where(FixedIp.instance_uuid == instance_uuid, FixedIp.deleted == 0)
+        .order_by(VirtualInterface.id, FixedIp.id)
+    )
+    with reader() as session:
+        return list(session.scalars(query))
+
+
+def fixed_ip_get_by_network_host(network_id: int, host: str) -> FixedIp | None:
+    """The per-host DHCP/gateway address of a multi_host network, if claimed."""
+    with reader() as session:
+        return session.scalars(
+            select(FixedIp).where(FixedIp.network_id == network_id, FixedIp.host == host, FixedIp.deleted == 0)
+        ).first()
+
+
+def fixed_ip_deallocate(address: str, network_id: int, instance_uuid: str) -> FixedIp | None:
+    """Mark the instance's address unallocated; it stays associated (see module doc)."""
+    with writer() as session:
+        row = session.scalars(
+            select(FixedIp).where(
+                FixedIp.network_id == network_id,
+                FixedIp.address == address,
+                FixedIp.instance_uuid == instance_uuid,
+                FixedIp.deleted == 0,
+            )
+        ).first()
+        if row is None:
+            return None
+        row.allocated = False
+        row.updated_at = utcnow()
+        return row
+
+
+def fixed_ip_disassociate(address: str, network_id: int, instance_uuid: str | None = None,
+                          only_if_unleased: bool = False) -> bool:
+    """Free the address (of ``instance_uuid`` when given). Returns whether it did.
+
+    :param only_if_unleased: leave it alone if dnsmasq still holds a lease.
+    """
+    query = update(FixedIp).where(
+        FixedIp.network_id == network_id, FixedIp.address == address, FixedIp.deleted == 0
+    )
+    if instance_uuid is not None:
+        query = query.where(FixedIp.instance_uuid == instance_uuid, FixedIp.allocated.is_(False))
+    if only_if_unleased:
+        query = query.where(FixedIp.leased.is_(False))
+    with writer() as session:
+        result = session.execute(
+            query.values(instance_uuid=None, virtual_interface_id=None, allocated=False, updated_at=utcnow())
+        )
+        return bool(rows_changed(result))
+
+
+def fixed_ip_release_host_address(network_id: int, host: str) -> bool:
+    """Free a multi_host network's per-host address of ``host``."""
+    with writer() as session:
+        result = session.execute(
+            update(FixedIp)
+            .where(FixedIp.network_id == network_id, FixedIp.host == host, FixedIp.deleted == 0)
+            .values(host=None, allocated=False, updated_at=utcnow())
+        )
+        return bool(rows_changed(result))
+
+
+def _vif_mac(session: Any, vif_id: int | None) -> str | None:
+    if vif_id is None:
+        return None
+    return session.scalar(select(VirtualInterface.address).where(VirtualInterface.id == vif_id))
+
+
+def fixed_ip_lease(address: str, network_id: int, mac: str | None) -> str:
+    """Record dnsmasq's lease of ``address``. Returns what happened.
+
+    ``"leased"``; ``"unassociated"`` (nobody owns it: ignored);
+    ``"foreign"`` (the MAC is not the owner's: a late event, ignored).
+    """
+    with writer() as session:
+        row = session.scalars(
+            select(FixedIp).where(FixedIp.network_id == network_id, FixedIp.address == address, FixedIp.deleted == 0)
+        ).first()
+        if row is None or row.instance_uuid is None:
+            return "unassociated"
+        owner_mac = _vif_mac(session, row.virtual_interface_id)
+        if mac is not None and owner_mac is not None and owner_mac.lower() != mac.lower():
+            return "foreign"
+        row.leased = True
+        row.updated_at = utcnow()
+        return "leased"
+
+
+def fixed_ip_release(address: str, network_id: int, mac: str | None) -> str:
+    """Record dnsmasq's release of ``address``; free it if it is deallocated.
+
+    Returns ``"released"`` (lease cleared, still allocated), ``"disassociated"``
+    (lease cleared and the address freed), ``"unassociated"`` or ``"foreign"``
+    (a late event about a previous owner: ignored).
+    """
+    with writer() as session:
+        row = session.scalars(
+            select(FixedIp).where(FixedIp.network_id == network_id, FixedIp.address == address, FixedIp.deleted == 0)
+        ).first()
+        if row is None:
+            return "unassociated"
+        if row.instance_uuid is None:
+            if row.leased and row.host is None:
+                row.leased = False
+                row.updated_at = utcnow()
+            return "unassociated"
+        owner_mac = _vif_mac(session, row.virtual_interface_id)
+        if mac is not None and owner_mac is not None and owner_mac.lower() != mac.lower():
+            return "foreign"
+        row.leased = False
+        row.updated_at = utcnow()
+        if row.allocated:
+            return "released"
+        row.instance_uuid = None
+        row.virtual_interface_id = None
+        return "disassociated"
+
+
+def fixed_ip_disassociate_all_by_timeout(host: str, released_before: datetime.datetime,
+                                         lease_expired_before: datetime.datetime) -> int:
+    """Free deallocated addresses of this host's networks whose lease cannot return.
+
+    An address qualifies when it was deallocated before ``released_before``
+    and either holds no lease or was last touched before
+    ``lease_expired_before`` (so any lease on it has expired). "This host's"
+    means the network's host, or for multi_host networks the instance's host.
+    Returns how many were freed.
+    """
+    owned = sa.or_(
+        Network.host == host,
+        sa.and_(Network.multi_host.is_(True), Instance.host == host),
+    )
+    stale = sa.and_(
+        FixedIp.deleted == 0,
+        FixedIp.allocated.is_(False),
+        FixedIp.instance_uuid.is_not(None),
+        FixedIp.updated_at < released_before,
+        sa.or_(FixedIp.leased.is_(False), FixedIp.updated_at < lease_expired_before),
+    )
+    query = (
+        select(FixedIp.id)
+        .join(Network, Network.id == FixedIp.network_id)
+        .outerjoin(Instance, sa.and_(Instance.uuid == FixedIp.instance_uuid, Instance.deleted == 0))
+        .where(stale, owned)
+    )
+    freed = 0
+    with writer() as session:
+        ids = list(session.scalars(query))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            result = session.execute(
+                by_primary_key(update(FixedIp))
+                .where(FixedIp.id.in_(chunk), stale)
+                .values(instance_uuid=None, virtual_interface_id=None, leased=False, updated_at=utcnow())
+            )
+            freed += rows_changed(result)
+    return freed
+
+
+def fixed_ip_set_reserved(address: str, reserved: bool) -> FixedIp:
+    """Reserve or unreserve an address for operators.
+
+    :raises FixedIpNotFoundForAddress: unknown address.
+    :raises FixedIpAlreadyInUse: reserving an address an instance holds.
+    :raises FixedIpReservedForNetwork: unreserving the network, broadcast,
+        gateway, DHCP or VPN address of its network.
+    """
+    with writer() as session:
+        row = session.scalars(
+            select(FixedIp).where(FixedIp.address == address, FixedIp.deleted == 0).order_by(FixedIp.id)
+        ).first()
+        if row is None:
+            raise exception.FixedIpNotFoundForAddress(address=address)
+        network = session.get_one(Network, row.network_id)
+        if reserved and (row.instance_uuid is not None or row.host is not None):
+            raise exception.FixedIpAlreadyInUse(address=address, instance_uuid=row.instance_uuid or row.host)
+        if not reserved:
+            roles = _structural_roles(network)
+            if address in roles:
+                raise exception.FixedIpReservedForNetwork(address=address, role=roles[address],
+                                                          network=network.uuid)
+        row.reserved = reserved
+        row.updated_at = utcnow()
+        return row
+
+
+def _structural_roles(network: Network) -> dict[str, str]:
+    import netaddr
+
+    roles: dict[str, str] = {}
+    if network.cidr:
+        cidr = netaddr.IPNetwork(network.cidr)
+        roles[str(cidr.network)] = "network address"
+        if cidr.broadcast is not None:
+            roles[str(cidr.broadcast)] = "broadcast address"
+    for attr, role in (("gateway", "gateway"), ("dhcp_server", "DHCP server"),
+                       ("vpn_private_address", "VPN address")):
+        value = getattr(network, attr)
+        if value:
+            roles.setdefault(value, role)
+    return roles
+
+
+def network_host_entries(network_id: int, host: str | None = None,
+                         allocated_only: bool = True) -> list[HostEntry]:
+    """Associated addresses of a network with VIF and instance, for dnsmasq.
+
+    :param host: only instances on this host (multi_host networks).
+    """
+    first_vif = (
+        select(VirtualInterface.instance_uuid, sa.func.min(VirtualInterface.id).label("first_id"))
+        .where(VirtualInterface.deleted == 0)
+        .group_by(VirtualInterface.instance_uuid)
+        .subquery()
+    )
+    query = (
+        select(FixedIp, VirtualInterface, Instance, first_vif.c.first_id)
+        .join(VirtualInterface, sa.and_(VirtualInterface.id == FixedIp.virtual_interface_id,
+                                        VirtualInterface.deleted == 0))
+        .join(Instance, sa.and_(Instance.uuid == FixedIp.instance_uuid, Instance.deleted == 0))
+        .join(first_vif, first_vif.c.instance_uuid == FixedIp.instance_uuid)
+        .where(FixedIp.network_id == network_id, FixedIp.deleted == 0)
+        .order_by(FixedIp.id)
+    )
+    if allocated_only:
+        query = query.where(FixedIp.allocated.is_(True))
+    if host is not None:
+        query = query.where(Instance.host == host)
+    with reader() as session:
+        return [
+            HostEntry(
+                address=fixed.address,
+                network_id=fixed.network_id,
+                instance_uuid=instance.uuid,
+                vif_id=vif.id,
+                vif_uuid=vif.uuid,
+                vif_address=vif.address,
+                hostname=instance.hostname,
+                instance_host=instance.host,
+                allocated=fixed.allocated,
+                leased=fixed.leased,
+                default_route=vif.id == first_id,
+            )
+            for fixed, vif, instance, first_id in session.execute(query)
+        ]
+
+
+def fixed_ip_list(host: str | None = None, network_id: int | None = None) -> list[FixedIpListing]:
+    """Every live fixed IP of live networks, with its instance, for operators."""
+    query = (
+        select(FixedIp, Network.cidr, Instance.hostname, Instance.host)
+        .join(Network, sa.and_(Network.id == FixedIp.network_id, Network.deleted == 0))
+        .outerjoin(Instance, sa.and_(Instance.uuid == FixedIp.instance_uuid, Instance.deleted == 0))
+        .where(FixedIp.deleted == 0)
+        .order_by(FixedIp.network_id, FixedIp.id)
+    )
+    if host is not None:
+        query = query.where(sa.or_(Instance.host == host, FixedIp.host == host))
+    if network_id is not None:
+        query = query.where(FixedIp.network_id == network_id)
+    with reader() as session:
+        return [
+            FixedIpListing(
+                network_cidr=cidr,
+                address=row.address,
+                reserved=row.reserved,
+                allocated=row.allocated,
+                leased=row.leased,
+                instance_uuid=row.instance_uuid,
+                hostname=hostname,
+                host=instance_host or row.host,
+            )
+            for row, cidr, hostname, instance_host in session.execute(query)
+        ]
+
+
+def fixed_ip_count(network_id: int, free_only: bool = False) -> int:
+    query = select(sa.func.count()).select_from(FixedIp).where(FixedIp.network_id == network_id,
+                                                                FixedIp.deleted == 0)
+    if free_only:
+        query = _free(query)
+    with reader() as session:
+        return int(session.scalar(query) or 0)
+
+
+def fixed_ip_count_by_project(project_id: str) -> int:
+    """Addresses held by the project's instances (the fixed_ips quota)."""
+    query = (
+        select(sa.func.count())
+        .select_from(FixedIp)
+        .join(Instance, sa.and_(Instance.uuid == FixedIp.instance_uuid, Instance.deleted == 0))
+        .where(FixedIp.deleted == 0, Instance.project_id == project_id)
+    )
+    with reader() as session:
+        return int(session.scalar(query) or 0)
