@@ -9,23 +9,31 @@ from __future__ import annotations
 
 from novanet.db.fixed_ips import (  # noqa: F401
     FixedIpListing,
-    HostEntry,
+    InstanceFact,
+    fixed_ip_allocate_for_instance,
     fixed_ip_associate,
     fixed_ip_associate_pool,
+    fixed_ip_associated_all,
     fixed_ip_count,
     fixed_ip_count_by_project,
     fixed_ip_deallocate,
     fixed_ip_disassociate,
-    fixed_ip_disassociate_all_by_timeout,
+    fixed_ip_get,
     fixed_ip_get_by_address,
     fixed_ip_get_by_instance,
     fixed_ip_get_by_network_host,
-    fixed_ip_lease,
     fixed_ip_list,
-    fixed_ip_release,
     fixed_ip_release_host_address,
     fixed_ip_set_reserved,
+    instance_facts,
+)
+from novanet.db.leases import (  # noqa: F401
+    HostEntry,
+    fixed_ip_disassociate_all_by_timeout,
+    fixed_ip_lease,
+    fixed_ip_release,
     network_host_entries,
+    network_leases,
 )
 from novanet.db.floating_ips import (  # noqa: F401
     floating_ip_allocate_address,
@@ -53,6 +61,7 @@ from novanet.db.instances import (  # noqa: F401
     virtual_interface_create,
     virtual_interface_delete,
     virtual_interface_delete_by_instance,
+    virtual_interface_delete_unused,
     virtual_interface_get,
     virtual_interface_get_by_address,
     virtual_interface_get_by_instance,
@@ -82,3 +91,15 @@ from novanet.db.networks import (  # noqa: F401
     used_vlans,
 )
 from novanet.db.services import service_get, service_get_all, service_heartbeat, service_is_up  # noqa: F401
+from novanet.db.dns import (  # noqa: F401
+    dns_domain_get,
+    dns_domain_get_all,
+    dns_domain_register,
+    dns_domain_unregister,
+    dns_domains_with_entries,
+    dns_entries_by_address,
+    dns_entries_by_name,
+    dns_entry_create,
+    dns_entry_delete,
+    dns_entry_modify,
+)

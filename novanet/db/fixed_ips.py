@@ -27,12 +27,11 @@ A fixed IP moves through these states (columns in brackets)::
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import random
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import select, update
+from sqlalchemy import exc, select, update
 
 from novanet import exception
 from novanet.db.models import FREE_FIXED_IP, FixedIp, Instance, Network, VirtualInterface, utcnow
@@ -40,23 +39,6 @@ from novanet.db.session import RetryRequest, backoff, by_primary_key, is_retryab
 
 #: How many free rows an allocator looks at; a loser of a race picks among them.
 CANDIDATES = 8
-
-
-@dataclasses.dataclass(frozen=True)
-class HostEntry:
-    """An associated address with its VIF and instance, for DHCP and DNS."""
-
-    address: str
-    network_id: int
-    instance_uuid: str
-    vif_id: int
-    vif_uuid: str
-    vif_address: str
-    hostname: str | None
-    instance_host: str | None
-    allocated: bool
-    leased: bool
-    default_route: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -258,101 +240,12 @@ def fixed_ip_release_host_address(network_id: int, host: str) -> bool:
         return bool(rows_changed(result))
 
 
-def _vif_mac(session: Any, vif_id: int | None) -> str | None:
-    if vif_id is None:
-        return None
-    return session.scalar(select(VirtualInterface.address).where(VirtualInterface.id == vif_id))
 
 
-def fixed_ip_lease(address: str, network_id: int, mac: str | None) -> str:
-    """Record dnsmasq's lease of ``address``. Returns what happened.
-
-    ``"leased"``; ``"unassociated"`` (nobody owns it: ignored);
-    ``"foreign"`` (the MAC is not the owner's: a late event, ignored).
-    """
-    with writer() as session:
-        row = session.scalars(
-            select(FixedIp).where(FixedIp.network_id == network_id, FixedIp.address == address, FixedIp.deleted == 0)
-        ).first()
-        if row is None or row.instance_uuid is None:
-            return "unassociated"
-        owner_mac = _vif_mac(session, row.virtual_interface_id)
-        if mac is not None and owner_mac is not None and owner_mac.lower() != mac.lower():
-            return "foreign"
-        row.leased = True
-        row.updated_at = utcnow()
-        return "leased"
 
 
-def fixed_ip_release(address: str, network_id: int, mac: str | None) -> str:
-    """Record dnsmasq's release of ``address``; free it if it is deallocated.
-
-    Returns ``"released"`` (lease cleared, still allocated), ``"disassociated"``
-    (lease cleared and the address freed), ``"unassociated"`` or ``"foreign"``
-    (a late event about a previous owner: ignored).
-    """
-    with writer() as session:
-        row = session.scalars(
-            select(FixedIp).where(FixedIp.network_id == network_id, FixedIp.address == address, FixedIp.deleted == 0)
-        ).first()
-        if row is None:
-            return "unassociated"
-        if row.instance_uuid is None:
-            if row.leased and row.host is None:
-                row.leased = False
-                row.updated_at = utcnow()
-            return "unassociated"
-        owner_mac = _vif_mac(session, row.virtual_interface_id)
-        if mac is not None and owner_mac is not None and owner_mac.lower() != mac.lower():
-            return "foreign"
-        row.leased = False
-        row.updated_at = utcnow()
-        if row.allocated:
-            return "released"
-        row.instance_uuid = None
-        row.virtual_interface_id = None
-        return "disassociated"
 
 
-def fixed_ip_disassociate_all_by_timeout(host: str, released_before: datetime.datetime,
-                                         lease_expired_before: datetime.datetime) -> int:
-    """Free deallocated addresses of this host's networks whose lease cannot return.
-
-    An address qualifies when it was deallocated before ``released_before``
-    and either holds no lease or was last touched before
-    ``lease_expired_before`` (so any lease on it has expired). "This host's"
-    means the network's host, or for multi_host networks the instance's host.
-    Returns how many were freed.
-    """
-    owned = sa.or_(
-        Network.host == host,
-        sa.and_(Network.multi_host.is_(True), Instance.host == host),
-    )
-    stale = sa.and_(
-        FixedIp.deleted == 0,
-        FixedIp.allocated.is_(False),
-        FixedIp.instance_uuid.is_not(None),
-        FixedIp.updated_at < released_before,
-        sa.or_(FixedIp.leased.is_(False), FixedIp.updated_at < lease_expired_before),
-    )
-    query = (
-        select(FixedIp.id)
-        .join(Network, Network.id == FixedIp.network_id)
-        .outerjoin(Instance, sa.and_(Instance.uuid == FixedIp.instance_uuid, Instance.deleted == 0))
-        .where(stale, owned)
-    )
-    freed = 0
-    with writer() as session:
-        ids = list(session.scalars(query))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            result = session.execute(
-                by_primary_key(update(FixedIp))
-                .where(FixedIp.id.in_(chunk), stale)
-                .values(instance_uuid=None, virtual_interface_id=None, leased=False, updated_at=utcnow())
-            )
-            freed += rows_changed(result)
-    return freed
 
 
 def fixed_ip_set_reserved(address: str, reserved: bool) -> FixedIp:
@@ -399,48 +292,6 @@ def _structural_roles(network: Network) -> dict[str, str]:
     return roles
 
 
-def network_host_entries(network_id: int, host: str | None = None,
-                         allocated_only: bool = True) -> list[HostEntry]:
-    """Associated addresses of a network with VIF and instance, for dnsmasq.
-
-    :param host: only instances on this host (multi_host networks).
-    """
-    first_vif = (
-        select(VirtualInterface.instance_uuid, sa.func.min(VirtualInterface.id).label("first_id"))
-        .where(VirtualInterface.deleted == 0)
-        .group_by(VirtualInterface.instance_uuid)
-        .subquery()
-    )
-    query = (
-        select(FixedIp, VirtualInterface, Instance, first_vif.c.first_id)
-        .join(VirtualInterface, sa.and_(VirtualInterface.id == FixedIp.virtual_interface_id,
-                                        VirtualInterface.deleted == 0))
-        .join(Instance, sa.and_(Instance.uuid == FixedIp.instance_uuid, Instance.deleted == 0))
-        .join(first_vif, first_vif.c.instance_uuid == FixedIp.instance_uuid)
-        .where(FixedIp.network_id == network_id, FixedIp.deleted == 0)
-        .order_by(FixedIp.id)
-    )
-    if allocated_only:
-        query = query.where(FixedIp.allocated.is_(True))
-    if host is not None:
-        query = query.where(Instance.host == host)
-    with reader() as session:
-        return [
-            HostEntry(
-                address=fixed.address,
-                network_id=fixed.network_id,
-                instance_uuid=instance.uuid,
-                vif_id=vif.id,
-                vif_uuid=vif.uuid,
-                vif_address=vif.address,
-                hostname=instance.hostname,
-                instance_host=instance.host,
-                allocated=fixed.allocated,
-                leased=fixed.leased,
-                default_route=vif.id == first_id,
-            )
-            for fixed, vif, instance, first_id in session.execute(query)
-        ]
 
 
 def fixed_ip_list(host: str | None = None, network_id: int | None = None) -> list[FixedIpListing]:
@@ -491,3 +342,136 @@ def fixed_ip_count_by_project(project_id: str) -> int:
     )
     with reader() as session:
         return int(session.scalar(query) or 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceFact:
+    """One interface of an instance with one of its addresses (or none)."""
+
+    vif: VirtualInterface
+    fixed: FixedIp | None
+    network: Network
+    floating: tuple[str, ...]
+
+
+def fixed_ip_allocate_for_instance(network_id: int, instance_uuid: str, vif_address: str, vif_uuid: str,
+                                   tag: str | None = None, address: str | None = None, reserved: bool = False,
+                                   network_uuid: str | None = None, max_attempts: int = 10
+                                   ) -> tuple[FixedIp, VirtualInterface]:
+    """Give the instance an interface on the network and an address, atomically.
+
+    The VIF (created with ``vif_address``/``vif_uuid`` unless the instance
+    already has one on this network) and the address are written in one
+    transaction, so a failure leaves neither. ``address`` picks a specific
+    address (``reserved`` must match its row: the VPN address is reserved);
+    otherwise the pool's next free one.
+
+    :raises MacAddressInUse: another live VIF has ``vif_address``.
+    :raises NoMoreFixedIps, FixedIpNotFoundForNetwork, FixedIpAlreadyInUse.
+    """
+    from novanet.db import instances
+
+    for attempt in range(max_attempts):
+        try:
+            return _allocate_for_instance_once(network_id, instance_uuid, vif_address, vif_uuid, tag, address,
+                                               reserved, network_uuid, first=attempt == 0)
+        except exc.IntegrityError:
+            if instances.virtual_interface_get_by_address(vif_address) is not None:
+                raise exception.MacAddressInUse(address=vif_address)
+            if attempt == max_attempts - 1:
+                raise
+        except Exception as error:
+            if not is_retryable(error) or attempt == max_attempts - 1:
+                raise
+        backoff(attempt + 1)
+    raise exception.FixedIpAssociateFailed(net=network_uuid or network_id)
+
+
+def _allocate_for_instance_once(network_id: int, instance_uuid: str, vif_address: str, vif_uuid: str,
+                                tag: str | None, address: str | None, reserved: bool, network_uuid: str | None,
+                                first: bool) -> tuple[FixedIp, VirtualInterface]:
+    with writer() as session:
+        vif = session.scalars(
+            select(VirtualInterface).where(VirtualInterface.instance_uuid == instance_uuid,
+                                           VirtualInterface.network_id == network_id,
+                                           VirtualInterface.deleted == 0).order_by(VirtualInterface.id)
+        ).first()
+        if vif is None:
+            vif = VirtualInterface(instance_uuid=instance_uuid, network_id=network_id, address=vif_address,
+                                   uuid=vif_uuid, tag=tag)
+            session.add(vif)
+            session.flush()
+        if address is None:
+            query = select(FixedIp.id).where(FixedIp.network_id == network_id, FREE_FIXED_IP)
+            candidates = list(session.scalars(query.order_by(FixedIp.updated_at, FixedIp.id).limit(CANDIDATES)))
+            if not candidates:
+                raise exception.NoMoreFixedIps(net=_network_label(session, network_id))
+            chosen = candidates[0] if first else random.choice(candidates)
+        else:
+            row = session.scalars(select(FixedIp).where(
+                FixedIp.network_id == network_id, FixedIp.address == address, FixedIp.deleted == 0,
+                FixedIp.reserved.is_(reserved))).first()
+            if row is None:
+                raise exception.FixedIpNotFoundForNetwork(address=address, network_uuid=network_uuid or network_id)
+            if row.instance_uuid is not None or row.host is not None or row.leased:
+                raise exception.FixedIpAlreadyInUse(address=address, instance_uuid=row.instance_uuid or row.host)
+            chosen = row.id
+        result = session.execute(
+            by_primary_key(update(FixedIp))
+            .where(FixedIp.id == chosen, FixedIp.deleted == 0, FixedIp.instance_uuid.is_(None),
+                   FixedIp.host.is_(None), FixedIp.leased.is_(False))
+            .values(instance_uuid=instance_uuid, virtual_interface_id=vif.id, allocated=True,
+                    updated_at=utcnow())
+        )
+        if rows_changed(result) != 1:
+            raise RetryRequest()
+        return session.get_one(FixedIp, chosen), vif
+
+
+def instance_facts(instance_uuid: str) -> list[InstanceFact]:
+    """The instance's live interfaces with their allocated addresses, networks and floating IPs.
+
+    One fact per (interface, address); an interface without an address
+    (an IPv6-only network) appears once with ``fixed=None``. Ordered by
+    interface creation, then address; two queries however many NICs.
+    """
+    from novanet.db.models import FloatingIp
+
+    query = (
+        select(VirtualInterface, FixedIp, Network)
+        .join(Network, Network.id == VirtualInterface.network_id)
+        .outerjoin(FixedIp, sa.and_(FixedIp.virtual_interface_id == VirtualInterface.id, FixedIp.deleted == 0,
+                                    FixedIp.instance_uuid == VirtualInterface.instance_uuid,
+                                    FixedIp.allocated.is_(True)))
+        .where(VirtualInterface.instance_uuid == instance_uuid, VirtualInterface.deleted == 0, Network.deleted == 0)
+        .order_by(VirtualInterface.id, FixedIp.id)
+    )
+    with reader() as session:
+        rows = list(session.execute(query))
+        ids = [fixed.id for _, fixed, _ in rows if fixed is not None]
+        floating: dict[int, list[str]] = {}
+        if ids:
+            for fixed_id, addr in session.execute(
+                select(FloatingIp.fixed_ip_id, FloatingIp.address)
+                .where(FloatingIp.fixed_ip_id.in_(ids), FloatingIp.deleted == 0).order_by(FloatingIp.id)
+            ):
+                if fixed_id is not None:
+                    floating.setdefault(fixed_id, []).append(addr)
+    return [InstanceFact(vif, fixed, network, tuple(floating.get(fixed.id, ())) if fixed is not None else ())
+            for vif, fixed, network in rows]
+
+
+def fixed_ip_get(fixed_ip_id: int) -> FixedIp:
+    with reader() as session:
+        row = session.get(FixedIp, fixed_ip_id)
+    if row is None or row.deleted:
+        raise exception.FixedIpNotFound(id=fixed_ip_id)
+    return row
+
+
+def fixed_ip_associated_all() -> list[tuple[str, str]]:
+    """(address, instance uuid) of every associated live address (IP filters)."""
+    with reader() as session:
+        return [(a, str(i)) for a, i in session.execute(
+            select(FixedIp.address, FixedIp.instance_uuid).where(
+                FixedIp.deleted == 0, FixedIp.instance_uuid.is_not(None)).order_by(FixedIp.id))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from sqlalchemy import exc, select, update
@@ -140,20 +141,15 @@ def virtual_interface_get(vif_id: int) -> VirtualInterface | None:
         return session.get(VirtualInterface, vif_id)
 
 
-def virtual_interface_delete_by_instance(instance_uuid: str, keep_in_use: bool = True) -> int:
+def virtual_interface_delete_by_instance(instance_uuid: str) -> int:
     """Soft-delete the instance's VIFs; returns how many.
 
-    :param keep_in_use: keep VIFs that a fixed IP still references (their
-        address awaits its DHCP release, which is checked against the MAC).
+    Addresses still waiting for their DHCP release keep pointing at the
+    deleted VIF: its MAC is what lease events are checked against.
     """
     with writer() as session:
-        query = select(VirtualInterface).where(
-            VirtualInterface.instance_uuid == instance_uuid, VirtualInterface.deleted == 0)
-        if keep_in_use:
-            referenced = select(FixedIp.virtual_interface_id).where(
-                FixedIp.deleted == 0, FixedIp.virtual_interface_id.is_not(None))
-            query = query.where(VirtualInterface.id.not_in(referenced))
-        rows = list(session.scalars(query))
+        rows = list(session.scalars(select(VirtualInterface).where(
+            VirtualInterface.instance_uuid == instance_uuid, VirtualInterface.deleted == 0)))
         now = utcnow()
         for row in rows:
             row.deleted = row.id
@@ -167,3 +163,24 @@ def virtual_interface_delete(vif_id: int) -> None:
         if row is not None and row.deleted == 0:
             row.deleted = row.id
             row.deleted_at = utcnow()
+
+
+def virtual_interface_delete_unused(older_than: datetime.datetime) -> int:
+    """Soft-delete interfaces that hold no address any more (left by a crash or
+    by removing an instance's last address on a network) and are older than
+    ``older_than``. Interfaces on IPv6-only networks never hold one: kept.
+    """
+    from novanet.db.models import Network
+
+    referenced = select(FixedIp.virtual_interface_id).where(
+        FixedIp.deleted == 0, FixedIp.virtual_interface_id.is_not(None))
+    v4_networks = select(Network.id).where(Network.cidr.is_not(None))
+    with writer() as session:
+        rows = list(session.scalars(select(VirtualInterface).where(
+            VirtualInterface.deleted == 0, VirtualInterface.created_at < older_than,
+            VirtualInterface.id.not_in(referenced), VirtualInterface.network_id.in_(v4_networks))))
+        now = utcnow()
+        for row in rows:
+            row.deleted = row.id
+            row.deleted_at = now
+        return len(rows)
