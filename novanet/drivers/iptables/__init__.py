@@ -1,0 +1,31 @@
+"""The iptables driver: wrapped chains, their apply backends, nova's rules.
+
+* :mod:`.model` - the in-memory tables: wrapped chains ``<binary>-<name>``,
+  rules with owners (tags), change tracking;
+* :mod:`.manager` - :class:`IptablesManager`: nova-network's chain layout,
+  tagged :meth:`~IptablesManager.ensure`, the coalesced (group-commit)
+  :meth:`~IptablesManager.apply` and the full converge
+  :meth:`~IptablesManager.sync`;
+* :mod:`.plan` - pure planning of ``iptables-restore --noflush`` text that
+  writes only changed chains and never disturbs other tools' rules;
+* :mod:`.ruletext`, :mod:`.savefile` - rule text canonicalisation and
+  ``iptables-save`` parsing;
+* backends (entry points ``novanet.firewall_backends``, :mod:`.backend`):
+  :mod:`.restore` (``iptables-restore``, nft or legacy, detected by
+  :mod:`.detect`), :mod:`.libiptc` (``python-iptables``), :mod:`.fake`;
+  :mod:`.netns` runs them inside a network namespace;
+* :mod:`.builders` - pure rule builders from ``NetworkSpec`` /
+  ``FloatingForward`` and options.
+
+The only modules that touch the kernel are the backends (and :mod:`.netns`).
+"""
+
+from novanet.drivers.iptables.backend import FirewallBackend, create_backend
+from novanet.drivers.iptables.manager import ApplyStats, IptablesManager
+from novanet.drivers.iptables.model import (
+    DEFAULT_BINARY_NAME, FILTER_TOP, POSTROUTING_BOTTOM, ChainSpec, IptablesTable, RuleItem, RuleSpec)
+
+__all__ = [
+    "DEFAULT_BINARY_NAME", "FILTER_TOP", "POSTROUTING_BOTTOM", "ApplyStats", "ChainSpec", "FirewallBackend",
+    "IptablesManager", "IptablesTable", "RuleItem", "RuleSpec", "create_backend",
+]
