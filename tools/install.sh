@@ -9,10 +9,12 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${NOVANET_VENV:-$top/.venv}
 
-# System tools novanet drives (links, firewall, DHCP, conntrack, ARP) and the
-# ones its tests use (a real DHCP client, curl, an ISO reader).
+# System tools novanet drives (links, firewall, DHCP, conntrack, ARP, FAT
+# config drives) and the
+# ones its tests use (a real DHCP client, curl, ISO and FAT tools to read
+# config drives back).
 packages=(iproute2 iptables ebtables dnsmasq-base dnsmasq-utils isc-dhcp-client
-          conntrack arping curl xorriso ca-certificates)
+          conntrack arping curl ca-certificates dosfstools mtools xorriso genisoimage)
 if ! python3 -m venv --help >/dev/null 2>&1; then
     packages+=(python3-venv python3-pip)
 fi
