@@ -157,6 +157,9 @@ class NetworkDriver(Protocol):
     def deferred(self) -> contextlib.AbstractContextManager[None]:
         """Batch host changes; everything is applied when the block exits."""
 
+    def periodic_tasks(self, networks: Sequence[NetworkSpec]) -> None:
+        """Housekeeping for the networks set up here (restart dead DHCP servers...)."""
+
 
 @contextlib.contextmanager
 def nothing_deferred() -> Iterator[None]:

@@ -101,6 +101,9 @@ class RecordingDriver:
             self.vpn_forwards.add(network.bridge)
             self._record("ensure_vpn_forward", network)
 
+    def periodic_tasks(self, networks: Sequence[NetworkSpec]) -> None:
+        self._record("periodic_tasks", tuple(networks))
+
     @contextlib.contextmanager
     def deferred(self) -> Iterator[None]:
         with self._lock:

@@ -497,6 +497,9 @@ class NetworkManager(LegacyQueries):
             now - datetime.timedelta(seconds=max(CONF.fixed_ip_disassociate_timeout, 60)))
         if unused:
             LOG.info("Removed %d interface(s) that held no address", unused)
+        ready = [self.spec_for(n, claim=False) for n in db.network_get_all_by_host(self.host) if n.id in self._ready]
+        if ready:
+            self.driver.periodic_tasks(ready)
         interval = CONF.dns_update_periodic_interval
         if interval >= 0 and time.monotonic() - self._last_dns_update >= interval:
             self._last_dns_update = time.monotonic()

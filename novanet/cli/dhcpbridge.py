@@ -1,0 +1,144 @@
+"""``novanet-dhcpbridge``: dnsmasq's ``--dhcp-script``.
+
+dnsmasq runs it as ``novanet-dhcpbridge <add|old|del> <mac> <ip> [<hostname>]``
+for every lease event and as ``novanet-dhcpbridge init`` at start-up (its
+lease file is read-only: the leases come from the store). The environment
+carries ``CONFIG_FILE`` (a JSON list of configuration files) and
+``NETWORK_ID`` (the network, for ``init``).
+
+* ``add`` casts ``lease_fixed_ip`` and ``del`` casts ``release_fixed_ip``
+  (with the MAC, so a late event about a previous owner is ignored) to this
+  host's novanet-network: dnsmasq runs where the network is served.
+* ``old`` returns at once, before anything is imported (nova-network bug
+  1532809: slow no-op runs backed up dnsmasq's script queue).
+* ``init`` prints the leases the store knows.
+
+It never makes dnsmasq's lease handling fail on bad input: a malformed event
+is logged on stderr (dnsmasq logs it) and ignored with exit status 0. A
+broker that cannot be reached is retried briefly, then the event is logged
+and dropped; the store heals through the lease timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+import netaddr
+
+_MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
+#: Attempts of the cast when the broker is unreachable (each blocks briefly).
+CAST_RETRIES = 2
+
+
+class BadEvent(Exception):
+    pass
+
+
+def parse_event(argv: Sequence[str]) -> tuple[str, str | None, str | None]:
+    """(action, mac, ip) from dnsmasq's arguments.
+
+    :raises BadEvent: with a message naming what is wrong.
+    """
+    if not argv:
+        raise BadEvent("no action given (expected add, old, del or init)")
+    action = argv[0]
+    if action == "init":
+        return action, None, None
+    if action not in ("add", "old", "del"):
+        raise BadEvent(f"unknown action {action!r} (expected add, old, del or init)")
+    if len(argv) < 3:
+        raise BadEvent(f"{action} needs a MAC and an IP address, got {list(argv[1:])!r}")
+    mac, ip = argv[1], argv[2]
+    if not _MAC.match(mac):
+        raise BadEvent(f"{mac!r} is not a MAC address")
+    try:
+        address = str(netaddr.IPAddress(ip))
+    except (netaddr.AddrFormatError, ValueError):
+        raise BadEvent(f"{ip!r} is not an IP address")
+    return action, mac.lower(), address
+
+
+def config_files(env: Mapping[str, str]) -> list[str]:
+    """``CONFIG_FILE`` as a list of paths (empty: oslo.config's defaults).
+
+    :raises BadEvent: it is set but not a JSON list of strings.
+    """
+    raw = env.get("CONFIG_FILE")
+    if not raw:
+        return []
+    try:
+        files = json.loads(raw)
+    except ValueError:
+        raise BadEvent(f"CONFIG_FILE is not JSON: {raw!r}")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise BadEvent(f"CONFIG_FILE must be a JSON list of paths, not {raw!r}")
+    return files
+
+
+def _say(err: TextIO, message: str) -> None:
+    """One line on stderr: dnsmasq copies a script's stderr into its log."""
+    err.write(f"novanet-dhcpbridge: {message}\n")
+    err.flush()
+
+
+def run(argv: Sequence[str], env: Mapping[str, str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    try:
+        action, mac, address = parse_event(argv)
+        if action == "old":
+            return 0
+        files = config_files(env)
+    except BadEvent as error:
+        _say(err, f"ignoring a bad event {list(argv)}: {error}")
+        return 0
+    from novanet.conf import CONF
+
+    try:
+        CONF([a for path in files for a in ("--config-file", path)], project="novanet")
+    except Exception as error:  # a broken configuration must not break dnsmasq
+        _say(err, f"cannot read the configuration {files}: {error}")
+        return 0 if action != "init" else 1
+    if action == "init":
+        return print_leases(env, out, err)
+    return send_event(action, mac, address, err)
+
+
+def print_leases(env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    from novanet import exception
+    from novanet.conf import CONF
+    from novanet.drivers.dnsmasq import render_leases
+    from novanet.manager.loader import manager_class
+
+    raw = env.get("NETWORK_ID", "")
+    if not raw.isdigit():
+        _say(err, f"Environment variable 'NETWORK_ID' must be set to the network's id (got {raw!r})")
+        return 1
+    try:
+        manager = manager_class(CONF.network_manager)(CONF.host)
+        out.write(render_leases(manager.get_dhcp_leases(int(raw))))
+    except exception.NovanetError as error:
+        _say(err, f"cannot list the leases of network {raw}: {error}")
+        return 1
+    return 0
+
+
+def send_event(action: str, mac: str | None, address: str | None, err: TextIO) -> int:
+    from novanet.conf import CONF
+    from novanet.rpc import NetworkAPI, get_admin_context
+
+    assert address is not None
+    context = get_admin_context()
+    for attempt in range(1, CAST_RETRIES + 1):
+        try:
+            api = NetworkAPI()
+            if action == "add":
+                api.lease_fixed_ip(context, CONF.host, address, mac)
+            else:
+                api.release_fixed_ip(context, CONF.host, address, mac)
+            return 0
+        except Exception as error:  # broker down, timeouts: log, never break dnsmasq
+            _say(err, f"{action} of {address} ({mac}) not delivered (attempt {attempt}): {error}")
+    return 0
