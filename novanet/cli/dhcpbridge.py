@@ -94,6 +94,13 @@ def run(argv: Sequence[str], env: Mapping[str, str], out: TextIO = sys.stdout, e
     except BadEvent as error:
         _say(err, f"ignoring a bad event {list(argv)}: {error}")
         return 0
+    netns = env.get("NOVANET_RPC_NETNS")
+    if netns:
+        try:
+            join_namespace(netns)
+        except OSError as error:
+            _say(err, f"cannot join the network namespace {netns}: {error}")
+            return 0 if action != "init" else 1
     from novanet.conf import CONF
 
     try:
@@ -104,6 +111,26 @@ def run(argv: Sequence[str], env: Mapping[str, str], out: TextIO = sys.stdout, e
     if action == "init":
         return print_leases(env, out, err)
     return send_event(action, mac, address, err)
+
+
+def join_namespace(path: str) -> None:
+    """Move this process into the network namespace at ``path`` (setns(2)).
+
+    Used when dnsmasq runs inside ``[linux_net] namespace``: the broker and
+    the store are reached from novanet's own namespace.
+    """
+    import ctypes
+    import os
+
+    clone_newnet = 0x40000000
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if libc.setns(fd, clone_newnet) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno))
+    finally:
+        os.close(fd)
 
 
 def print_leases(env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
