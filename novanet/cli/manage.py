@@ -140,6 +140,16 @@ def build_parser() -> _Parser:
     fdelete.add_argument("--ip_range", required=True, help="an address or a CIDR")
     fdelete.set_defaults(func=cmd_floating_delete)
 
+    drive = categories.add_parser("configdrive", help="config drives").add_subparsers(dest="action",
+                                                                                       metavar="ACTION")
+    drive.required = True
+    build = drive.add_parser("build", help="write an instance's config drive (network_data.json and more)")
+    build.add_argument("--instance", required=True, help="instance uuid")
+    build.add_argument("--output", required=True, help="image file to write")
+    build.add_argument("--format", dest="drive_format", choices=("iso9660", "vfat"),
+                       help="file system (default: the config_drive_format option)")
+    build.set_defaults(func=cmd_configdrive_build)
+
     service = categories.add_parser("service", help="novanet services").add_subparsers(dest="action",
                                                                                         metavar="ACTION")
     service.required = True
@@ -269,6 +279,18 @@ def cmd_floating_list(args: argparse.Namespace, out: TextIO) -> None:
 def cmd_floating_delete(args: argparse.Namespace, out: TextIO) -> None:
     count = admin.delete_floating(args.ip_range)
     out.write(f"deleted {count} floating IP(s) of {args.ip_range}\n")
+
+
+def cmd_configdrive_build(args: argparse.Namespace, out: TextIO) -> None:
+    from novanet.manager.instances import StoreInstanceSource
+    from novanet.metadata.configdrive import build_config_drive
+    from novanet.metadata.options import MetadataOptions
+
+    manager = loader.manager_class(CONF.network_manager)(CONF.host)
+    record = StoreInstanceSource(manager).by_uuid(args.instance)
+    fmt = args.drive_format or CONF.metadata.config_drive_format
+    files = build_config_drive(record, args.output, fmt=fmt, options=MetadataOptions.from_conf(CONF))
+    out.write(f"wrote {fmt} config drive {args.output} for instance {record.uuid} ({len(files)} files)\n")
 
 
 def cmd_service_list(args: argparse.Namespace, out: TextIO) -> None:
