@@ -9,7 +9,7 @@ import pytest
 from tests.fixtures.netns import veth_between
 from tests.fixtures.wait import wait_until
 from tests.functional.drivers.linux_net.conftest import host_state, ip_json, ipv4_addresses
-from tests.functional.drivers.linux_net.traffic import ping
+from tests.fixtures.traffic import ping
 
 pytestmark = pytest.mark.root
 

@@ -12,7 +12,7 @@ from tests.fixtures.netns import veth_between
 from tests.fixtures.services import require_tool
 from tests.fixtures.wait import wait_until
 from tests.functional.drivers.linux_net.conftest import ip_json, ipv4_addresses, plug_instance, sysctl
-from tests.functional.drivers.linux_net.traffic import ping
+from tests.fixtures.traffic import ping
 
 pytestmark = pytest.mark.root
 

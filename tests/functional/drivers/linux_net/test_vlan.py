@@ -16,7 +16,7 @@ from novanet.drivers.base import NetworkSpec
 from tests.fixtures.netns import veth_between
 from tests.fixtures.wait import wait_until
 from tests.functional.drivers.linux_net.conftest import host_state, ip_json, plug_instance
-from tests.functional.drivers.linux_net.traffic import ping, ping_any
+from tests.fixtures.traffic import ping, ping_any
 
 pytestmark = pytest.mark.root
 

@@ -22,7 +22,7 @@ from novanet.drivers.linux_net import VxlanSpec
 from tests.fixtures.netns import veth_between
 from tests.fixtures.wait import wait_until
 from tests.functional.drivers.linux_net.conftest import flood_entries, host_state, ip_json, plug_instance
-from tests.functional.drivers.linux_net.traffic import ping, ping_any
+from tests.fixtures.traffic import ping, ping_any
 
 pytestmark = pytest.mark.root
 
