@@ -45,10 +45,6 @@ def _network_meta(network: Network, flavor: Flavor) -> dict[str, Any]:
     if network.mtu:
         meta["mtu"] = network.mtu
     meta["enable_dhcp"] = bool(flavor.dhcp and network.enable_dhcp)
-    if network.cidr_v6 and flavor.dhcp and network.enable_dhcp:
-        # dnsmasq advertises the prefix; the guest's SLAAC address is the
-        # EUI-64 one below.
-        meta["ipv6_address_mode"] = "slaac"
     return meta
 
 

@@ -222,7 +222,16 @@ def _family_entries(
         # NOTE(dhcp): a DHCP server hands out one address per MAC, so a
         # DHCP-managed family is one bare entry, as in nova; further fixed
         # IPs on it cannot reach the guest this way.
-        return [{"type": f"ipv{version}_dhcp", "link": link_id, "network_id": network.id}], dns
+        entry: dict[str, Any] = {"type": f"ipv{version}_dhcp", "link": link_id, "network_id": network.id}
+        if dhcp:
+            # NOTE(dhcp-address): the address the DHCP server hands this MAC,
+            # for a reader who wants to know it; cloud-init's converter keeps
+            # only subnet keys (ip_address is not one) for dhcp4, so it cannot
+            # be misread as static configuration. No gateway: as a route it
+            # would become a static route on the DHCP subnet, and in
+            # multi_host the router DHCP gives is the host's own address.
+            entry["ip_address"] = canonical_ip(_ips_of(first, version)[0].address)
+        return [entry], dns
     net_type = IPV6_MODE_TYPES[str(mode)] if mode is not None else f"ipv{version}"
     entries: list[dict[str, Any]] = []
     for subnet in subnets:

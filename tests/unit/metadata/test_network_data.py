@@ -64,7 +64,9 @@ def test_without_dns_has_empty_services() -> None:
 def test_dhcp_network_is_bare_and_keeps_dns() -> None:
     # Scenario 4: FlatDHCP or Vlan; no VLAN link (the VLAN ends on the host).
     doc = _doc(s.flat_dhcp())
-    assert doc["networks"] == [{"id": "network0", "type": "ipv4_dhcp", "link": "interface0", "network_id": s.NET0}]
+    # The address DHCP hands out is told too (cloud-init ignores it for dhcp4).
+    assert doc["networks"] == [{"id": "network0", "type": "ipv4_dhcp", "link": "interface0", "network_id": s.NET0,
+                                "ip_address": "10.0.0.5"}]
     assert [link["type"] for link in doc["links"]] == ["bridge"]
     assert doc["links"][0]["mtu"] is None
     assert [x["address"] for x in doc["services"]] == ["8.8.4.4", "8.8.8.8"]
