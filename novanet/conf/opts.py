@@ -8,6 +8,11 @@ from oslo_config import cfg
 
 from novanet import conf
 
+# novanet changes oslo.messaging's control_exchange default to "novanet".
+# The generator imports every namespace's module before it asks any of them
+# for options (and oslo.messaging hands out copies), so apply it at import.
+import novanet.rpc.transport  # noqa: E402,F401
+
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
     """Every option novanet registers, grouped and sorted by group name."""
