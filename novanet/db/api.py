@@ -8,9 +8,10 @@ need, and the only code in novanet that writes SQL lives behind it.
 from __future__ import annotations
 
 from novanet.db.fixed_ips import (  # noqa: F401
+    FactFixed,
+    FactVif,
     FixedIpListing,
     InstanceFact,
-    fixed_ip_allocate_for_instance,
     fixed_ip_associate,
     fixed_ip_associate_pool,
     fixed_ip_associated_all,
@@ -103,3 +104,4 @@ from novanet.db.dns import (  # noqa: F401
     dns_entry_delete,
     dns_entry_modify,
 )
+from novanet.db.allocation import Allocation, allocate_for_instance  # noqa: F401

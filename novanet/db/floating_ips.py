@@ -23,7 +23,7 @@ from sqlalchemy import exc, select, update
 
 from novanet import exception
 from novanet.db.models import FREE_FLOATING_IP, FixedIp, FloatingIp, Network, QuotaUsage, utcnow
-from novanet.db.session import RetryRequest, backoff, by_primary_key, is_retryable, reader, retry_on_conflict, rows_changed, writer
+from novanet.db.session import RetryRequest, backoff, by_primary_key, claim_candidates, is_retryable, reader, retry_on_conflict, rows_changed, writer
 
 RESOURCE = "floating_ips"
 _CANDIDATES = 8
@@ -177,7 +177,8 @@ def _allocate_once(project_id: str, pool: str, auto_assigned: bool, quota_limit:
     with writer() as session:
         # The partial index's own predicate text (see fixed_ips for why).
         free = select(FloatingIp.id).where(FloatingIp.pool == pool, FREE_FLOATING_IP)
-        candidates = list(session.scalars(free.order_by(FloatingIp.updated_at, FloatingIp.id).limit(_CANDIDATES)))
+        candidates = [row.id for row in claim_candidates(
+            session, free.order_by(FloatingIp.updated_at, FloatingIp.id), _CANDIDATES)]
         if not candidates:
             if session.scalar(_live(select(FloatingIp.id)).where(FloatingIp.pool == pool).limit(1)) is None:
                 raise exception.FloatingIpPoolNotFound(pool=pool)

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import select, update
 
-from novanet.db.models import FixedIp, Instance, Network, VirtualInterface, utcnow
+from novanet.db.models import RELEASED_FIXED_IP, FixedIp, Instance, Network, VirtualInterface, utcnow
 from novanet.db.session import by_primary_key, reader, rows_changed, writer
 
 
@@ -41,11 +41,11 @@ class HostEntry:
     default_route: bool
 
 
-
 def _vif_mac(session: Any, vif_id: int | None) -> str | None:
     if vif_id is None:
         return None
     return session.scalar(select(VirtualInterface.address).where(VirtualInterface.id == vif_id))
+
 
 def fixed_ip_lease(address: str, network_id: int, mac: str | None) -> str:
     """Record dnsmasq's lease of ``address``. Returns what happened.
@@ -65,6 +65,7 @@ def fixed_ip_lease(address: str, network_id: int, mac: str | None) -> str:
         row.leased = True
         row.updated_at = utcnow()
         return "leased"
+
 
 def fixed_ip_release(address: str, network_id: int, mac: str | None) -> str:
     """Record dnsmasq's release of ``address``; free it if it is deallocated.
@@ -95,6 +96,7 @@ def fixed_ip_release(address: str, network_id: int, mac: str | None) -> str:
         row.virtual_interface_id = None
         return "disassociated"
 
+
 def fixed_ip_disassociate_all_by_timeout(host: str, released_before: datetime.datetime,
                                          lease_expired_before: datetime.datetime) -> int:
     """Free deallocated addresses of this host's networks whose lease cannot return.
@@ -110,17 +112,18 @@ def fixed_ip_disassociate_all_by_timeout(host: str, released_before: datetime.da
         sa.and_(Network.multi_host.is_(True), Instance.host == host),
     )
     stale = sa.and_(
-        FixedIp.deleted == 0,
-        FixedIp.allocated.is_(False),
-        FixedIp.instance_uuid.is_not(None),
+        RELEASED_FIXED_IP,  # the partial index's own predicate text (see fixed_ips)
         FixedIp.updated_at < released_before,
         sa.or_(FixedIp.leased.is_(False), FixedIp.updated_at < lease_expired_before),
     )
+    # The released rows are found alone (the partial index's unqualified
+    # predicate would be ambiguous in a join), then matched to this host.
+    released = select(FixedIp.id, FixedIp.network_id, FixedIp.instance_uuid).where(stale).subquery()
     query = (
-        select(FixedIp.id)
-        .join(Network, Network.id == FixedIp.network_id)
-        .outerjoin(Instance, sa.and_(Instance.uuid == FixedIp.instance_uuid, Instance.deleted == 0))
-        .where(stale, owned)
+        select(released.c.id)
+        .join(Network, Network.id == released.c.network_id)
+        .outerjoin(Instance, sa.and_(Instance.uuid == released.c.instance_uuid, Instance.deleted == 0))
+        .where(owned)
     )
     freed = 0
     with writer() as session:
@@ -134,6 +137,7 @@ def fixed_ip_disassociate_all_by_timeout(host: str, released_before: datetime.da
             )
             freed += rows_changed(result)
     return freed
+
 
 def network_host_entries(network_id: int, host: str | None = None,
                          allocated_only: bool = True) -> list[HostEntry]:
@@ -177,6 +181,7 @@ def network_host_entries(network_id: int, host: str | None = None,
             )
             for fixed, vif, instance, first_id in session.execute(query)
         ]
+
 
 def network_leases(network_id: int) -> list[tuple[str, str, str | None]]:
     """(address, MAC, hostname) of every leased address of the network.

@@ -29,7 +29,7 @@ from sqlalchemy import exc, func, select, update
 from novanet import exception
 from novanet.db import models
 from novanet.db.models import FixedIp, Network, ProjectNetworkClaim, utcnow
-from novanet.db.session import RetryRequest, by_primary_key, reader, retry_on_conflict, rows_changed, writer
+from novanet.db.session import get_engine, RetryRequest, by_primary_key, reader, retry_on_conflict, rows_changed, writer
 
 _UNIQUE_FIELDS = (("vlan", "vlan"), ("bridge", "bridge"), ("cidr", "cidr"), ("cidr_v6", "cidr_v6"), ("uuid", "uuid"))
 
@@ -131,10 +131,32 @@ def networks_create(plans: Sequence[NetworkPlan]) -> list[Network]:
                         ],
                     )
                 created.append(network)
-            return created
     except exc.IntegrityError as error:
         # A concurrent creator won between our checks and our insert.
         raise exception.Conflict(reason=f"a network with the same VLAN, bridge or CIDR was just created: {error.orig}")
+    if sum(len(p.addresses) for p in plans) >= ANALYZE_AFTER_ROWS:
+        analyze_table("fixed_ips")
+    return created
+
+
+#: A bulk insert of at least this many rows refreshes the planner's statistics.
+ANALYZE_AFTER_ROWS = 256
+
+
+def analyze_table(table: str) -> None:
+    """Refresh the query planner's statistics of ``table``.
+
+    NOTE(sqlite): without statistics SQLite took the (deleted, allocated,
+    updated_at) index for "the addresses of instance X" and scanned a whole
+    /16 (10 ms per lookup, measured with a profile of allocate_for_instance)
+    instead of the instance_uuid index. PostgreSQL and MariaDB get fresh
+    statistics for a just-created /16 at once instead of at autovacuum time.
+    """
+    engine = get_engine()
+    statement = {"mysql": f"ANALYZE TABLE {table}"}.get(engine.url.get_backend_name(), f"ANALYZE {table}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(statement).close()
+        conn.commit()
 
 
 def network_get(network_id: int) -> Network:

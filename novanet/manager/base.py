@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from novanet import exception, model
@@ -190,86 +191,155 @@ class NetworkManager(LegacyQueries):
     def allocate_for_instance(self, context: RequestContext, instance: InstanceInfo, rxtx_factor: float | None,
                               vpn: bool, requested_networks: list[RequestedNetwork] | None,
                               macs: list[str] | None) -> model.NetworkInfo:
-        """Give the instance a VIF and an address on each of its networks."""
-        self.record_instance(instance)
+        """Give the instance a VIF and an address on each of its networks.
+
+        On the common path (networks served here, MACs generated) each
+        network costs one store transaction that records the instance, its
+        VIF and its address together.
+        """
+        self.check_uuid(instance.uuid, "instance uuid")
+        started = utcnow()
         networks = self.networks_for_instance(context, instance, requested_networks)
-        addresses = {r.network_id: r.address for r in requested_networks or () if r.network_id and r.address}
-        for address in addresses.values():
-            self.check_address(address)
-        vifs, created_vifs = self.ensure_vifs(instance, networks, requested_networks, macs)
-        done: list[tuple[Network, str]] = []
-        already = {row.network_id for row in db.fixed_ip_get_by_instance(instance.uuid)}
+        addresses = {r.network_id: self.check_address(r.address)
+                     for r in requested_networks or () if r.network_id and r.address}
+        tags = {r.network_id: r.tag for r in requested_networks or () if r.network_id and r.tag}
+        if macs is not None:
+            # Supplied MACs (baremetal, some hypervisors): make the VIFs first.
+            self.record_instance(instance)
+            self.ensure_vifs(instance, networks, requested_networks, macs)
+        done: list[str] = []
+        allocations: list[tuple[Network, db.Allocation | None]] = []
         try:
             for network in networks:
-                if network.id in already:
-                    continue  # a retried request: this network is done already
-                got = self.allocate_fixed_ip_on_host(context, instance, network, addresses.get(network.uuid), vpn)
+                host = self.allocation_host(context, network, instance.host)
+                if host is None or host == self.host or self.peers is None:
+                    allocation = self.allocate_here(context, instance.uuid, network, addresses.get(network.uuid),
+                                                    vpn, instance=instance, tag=tags.get(network.uuid))
+                    allocations.append((network, allocation))
+                    got = allocation.address if allocation is not None else None
+                else:
+                    allocations.append((network, None))
+                    got = self.allocate_remotely(context, host, instance, network, addresses.get(network.uuid), vpn,
+                                                 tags.get(network.uuid))
                 if got:
-                    done.append((network, got))
+                    done.append(got)
         except Exception:
-            LOG.warning("Allocation for instance %s failed; undoing %d address(es) and %d interface(s)",
-                        instance.uuid, len(done), len(created_vifs))
-            self._undo_allocation(context, instance, done, created_vifs)
+            LOG.warning("Allocation for instance %s failed; undoing what this request made", instance.uuid)
+            self._undo_allocation(context, instance, done, started)
             raise
         if CONF.update_dns_entries and self.peers is not None:
             self.peers.update_dns(context, [n.id for n in networks])
-        return self.get_instance_nw_info(context, instance.uuid, rxtx_factor, instance.host)
+        fresh = bool(allocations) and all(
+            a is not None and a.new_vif and not a.reused and n.cidr for n, a in allocations)
+        if fresh and allocations[0][1] is not None and allocations[0][1].new_instance:
+            # A new instance's network_info is exactly what was just made.
+            facts = [db.InstanceFact(vif=db.FactVif(a.vif.id, a.vif.uuid, a.vif.address),
+                                     fixed=db.FactFixed(a.fixed_id, a.address), network=n, floating=())
+                     for n, a in allocations if a is not None]
+            return nw_info.build(facts, instance.project_id, self.nw_info_flavor(),
+                                 self._dhcp_server_for(instance.host), rxtx_factor)
+        return self.build_nw_info(instance.uuid, instance.project_id, instance.host, rxtx_factor)
 
-    def _undo_allocation(self, context: RequestContext, instance: InstanceInfo, done: list[tuple[Network, str]],
-                         created_vifs: list[int]) -> None:
-        for network, address in done:
+    def allocation_host(self, context: RequestContext, network: Network, instance_host: str | None) -> str | None:
+        """The host that allocates on ``network``; None: this one (FlatManager)."""
+        return None
+
+    def allocate_remotely(self, context: RequestContext, host: str, instance: InstanceInfo, network: Network,
+                          address: str | None, vpn: bool, tag: str | None) -> str | None:
+        raise NotImplementedError("only RPCAllocateFixedIP managers allocate on other hosts")
+
+    def _undo_allocation(self, context: RequestContext, instance: InstanceInfo, done: list[str],
+                         started: datetime.datetime) -> None:
+        for address in done:
             try:
                 self.deallocate_fixed_ip(context, address, instance.host, instance)
             except Exception:
                 LOG.exception("Could not undo the allocation of %s", address)
-        for vif_id in created_vifs:
-            db.virtual_interface_delete(vif_id)
-
-    def allocate_fixed_ip_on_host(self, context: RequestContext, instance: InstanceInfo, network: Network,
-                                  address: str | None, vpn: bool) -> str | None:
-        """Allocate here (FlatManager); ``RPCAllocateFixedIP`` routes to the network's host."""
-        return self.allocate_fixed_ip(context, instance.uuid, network, address=address, vpn=vpn)
+        held = {row.virtual_interface_id for row in db.fixed_ip_get_by_instance(instance.uuid) if row.allocated}
+        for vif in db.virtual_interface_get_by_instance(instance.uuid):
+            if vif.created_at >= started and vif.id not in held:
+                db.virtual_interface_delete(vif.id)
 
     def check_fixed_ip_quota(self, project_id: str | None) -> None:
         limit = CONF.quota_fixed_ips
         if limit >= 0 and project_id and db.fixed_ip_count_by_project(project_id) >= limit:
             raise exception.FixedIpLimitExceeded()
 
+    @staticmethod
+    def instance_fields(instance: InstanceInfo) -> dict[str, Any]:
+        return {"project_id": instance.project_id, "user_id": instance.user_id, "host": instance.host,
+                "launched_on": instance.launched_on or instance.host, "hostname": instance.hostname,
+                "display_name": instance.display_name, "availability_zone": instance.availability_zone}
+
     def allocate_fixed_ip(self, context: RequestContext, instance_uuid: str, network: Network,
-                          address: str | None = None, vpn: bool = False) -> str | None:
+                          address: str | None = None, vpn: bool = False, instance: InstanceInfo | None = None,
+                          tag: str | None = None, reuse: bool = True) -> str | None:
+        """Claim an address of ``network`` for the instance here and serve it; the address."""
+        allocation = self.allocate_here(context, instance_uuid, network, address, vpn, instance, tag, reuse)
+        return allocation.address if allocation is not None else None
+
+    def allocate_here(self, context: RequestContext, instance_uuid: str, network: Network,
+                      address: str | None = None, vpn: bool = False, instance: InstanceInfo | None = None,
+                      tag: str | None = None, reuse: bool = True) -> db.Allocation | None:
         """Claim an address of ``network`` for the instance here and serve it.
 
-        :returns: the address, or None for a network without IPv4.
+        :param instance: the caller's view of the instance, recorded in the
+            same transaction (None: it is known to the store already).
+        :param reuse: an address the instance's VIF holds already is the
+            answer (a retried request); False adds another one (multinic).
+        :returns: the allocation, or None for a network without IPv4.
         """
+        import uuid as uuidlib
+
+        fields: dict[str, Any] | None
+        if instance is None:
+            row = db.instance_get_by_uuid(instance_uuid)
+            instance = InstanceInfo(uuid=row.uuid, project_id=row.project_id, host=row.host,
+                                    hostname=row.hostname, display_name=row.display_name,
+                                    availability_zone=row.availability_zone)
+            fields = None
+        else:
+            fields = self.instance_fields(instance)
         if not network.cidr:
+            if fields is not None:
+                db.instance_ensure(instance_uuid, **fields)
+            if db.virtual_interface_get_by_instance_and_network(instance_uuid, network.id) is None:
+                self.create_vif(instance_uuid, network, None, tag)
             return None
-        instance = db.instance_get_by_uuid(instance_uuid)
         self.check_fixed_ip_quota(instance.project_id)
         address, reserved = self.address_to_claim(network, address, vpn)
         if self.DHCP and network.enable_dhcp:
             # The host side first: a multi_host host takes its own address
             # before its first instance does.
             self.ensure_ready(context, network)
-        vif = db.virtual_interface_get_by_instance_and_network(instance_uuid, network.id)
-        import uuid as uuidlib
-
-        fixed, vif = db.fixed_ip_allocate_for_instance(
-            network.id, instance_uuid, vif.address if vif else self.generate_mac(),
-            vif.uuid if vif else str(uuidlib.uuid4()), address=address, reserved=reserved,
-            network_uuid=network.uuid)
+        for attempt in range(CONF.create_unique_mac_address_attempts):
+            try:
+                allocation = db.allocate_for_instance(
+                    network.id, instance_uuid, self.generate_mac(), str(uuidlib.uuid4()), instance=fields, tag=tag,
+                    address=address, reserved=reserved, network_uuid=network.uuid, reuse=reuse)
+                break
+            except exception.MacAddressInUse:
+                LOG.debug("Generated MAC is taken (attempt %d); trying another", attempt + 1)
+        else:
+            raise exception.VirtualInterfaceMacAddressException()
+        address, vif = allocation.address, allocation.vif
         try:
-            if CONF.quota_fixed_ips >= 0 and instance.project_id:
+            if not allocation.reused and CONF.quota_fixed_ips >= 0 and instance.project_id:
                 # Concurrent allocations may both have passed the check: recheck.
                 if db.fixed_ip_count_by_project(instance.project_id) > CONF.quota_fixed_ips:
                     raise exception.FixedIpLimitExceeded()
-            self.add_instance_dns(instance, fixed.address)
-            self.add_dhcp_host(context, network, self.dhcp_entry(instance_uuid, vif, fixed.address))
+            self.add_instance_dns(instance, address)
+            self.add_dhcp_host(context, network, DhcpHost(
+                mac=vif.address.lower(), address=address, hostname=specs.hostname_for(instance.hostname, address),
+                vif_uuid=vif.uuid, default_route=allocation.first_vif))
         except Exception:
-            db.fixed_ip_disassociate(fixed.address, network.id)
-            self.delete_instance_dns(instance, fixed.address)
+            if not allocation.reused:
+                db.fixed_ip_disassociate(address, network.id)
+                self.delete_instance_dns(instance, address)
             raise
-        LOG.info("Allocated %s on network %s to instance %s", fixed.address, network.uuid, instance_uuid)
-        return fixed.address
+        if not allocation.reused:
+            LOG.info("Allocated %s on network %s to instance %s", address, network.uuid, instance_uuid)
+        return allocation
 
     def address_to_claim(self, network: Network, address: str | None, vpn: bool) -> tuple[str | None, bool]:
         """(requested address or None for the pool, whether its row is a reserved one)."""
@@ -277,17 +347,10 @@ class NetworkManager(LegacyQueries):
 
     def rpc_allocate_fixed_ip(self, context: RequestContext, instance_uuid: str, network_id: int,
                               address: str | None, vpn: bool) -> str | None:
-        """Another host asks this one (the network's host) to allocate."""
+        """Another host asks this one (the network's host) for a(nother) address."""
         network = db.network_get(int(network_id))
         return self.allocate_fixed_ip(context, self.check_uuid(instance_uuid, "instance_id"), network,
-                                      address=address, vpn=bool(vpn))
-
-    def dhcp_entry(self, instance_uuid: str, vif: VirtualInterface, address: str) -> DhcpHost:
-        instance = db.instance_get_by_uuid(instance_uuid, read_deleted=True)
-        first = db.virtual_interface_get_by_instance(instance_uuid)
-        return DhcpHost(mac=vif.address.lower(), address=address,
-                        hostname=specs.hostname_for(instance.hostname, address), vif_uuid=vif.uuid,
-                        default_route=bool(first) and first[0].id == vif.id)
+                                      address=address, vpn=bool(vpn), reuse=False)
 
     def add_instance_dns(self, instance: Any, address: str) -> None:
         if not self.instance_dns_allowed(instance.availability_zone):
@@ -382,8 +445,12 @@ class NetworkManager(LegacyQueries):
         instance = InstanceInfo(uuid=row.uuid, project_id=row.project_id, host=host or row.host,
                                 hostname=row.hostname, display_name=row.display_name)
         self.ensure_vifs(instance, [network], None, None)
-        self.allocate_fixed_ip_on_host(context, instance, network, None, False)
+        self.add_fixed_ip_on_host(context, instance, network)
         return self.get_instance_nw_info(context, instance_uuid, rxtx_factor, instance.host)
+
+    def add_fixed_ip_on_host(self, context: RequestContext, instance: InstanceInfo, network: Network) -> str | None:
+        """One more address for the instance's VIF on ``network`` (multinic)."""
+        return self.allocate_fixed_ip(context, instance.uuid, network, reuse=False)
 
     def remove_fixed_ip_from_instance(self, context: RequestContext, instance_uuid: str, host: str | None,
                                       address: str, rxtx_factor: float | None = None) -> model.NetworkInfo:
@@ -415,13 +482,20 @@ class NetworkManager(LegacyQueries):
         """
         instance_uuid = self.check_uuid(instance_uuid, "instance_id")
         instance = db.instance_get_by_uuid(instance_uuid, read_deleted=True)
-        host = host or instance.host
+        return self.build_nw_info(instance_uuid, instance.project_id, host or instance.host, rxtx_factor)
 
+    def build_nw_info(self, instance_uuid: str, project_id: str | None, host: str | None,
+                      rxtx_factor: float | None = None) -> model.NetworkInfo:
+        """network_info from the store's facts (one read) and what the caller knows."""
+
+        return nw_info.build(db.instance_facts(instance_uuid), project_id, self.nw_info_flavor(),
+                             self._dhcp_server_for(host), rxtx_factor)
+
+    def _dhcp_server_for(self, host: str | None) -> Callable[[Network], str | None]:
         def dhcp_server(network: Network) -> str | None:
             return self.dhcp_address(network, host=host, claim=False) or network.dhcp_server or network.gateway
 
-        return nw_info.build(db.instance_facts(instance_uuid), instance.project_id, self.nw_info_flavor(),
-                             dhcp_server, rxtx_factor)
+        return dhcp_server
 
     # -- DHCP callbacks -------------------------------------------------------------
 

@@ -129,9 +129,7 @@ class FloatingIP(NetworkManager):
             return instance_host or self.host
         if network.host:
             return str(network.host)
-        if self.peers is None:
-            return db.network_set_host(network.id, self.host)
-        return self.peers.set_network_host(context, network.id)
+        return db.network_set_host(network.id, self.host)
 
     def associate_floating_ip_local(self, context: RequestContext, floating_address: str, fixed_address: str,
                                     interface: str | None, instance_uuid: str) -> None:

@@ -28,17 +28,36 @@ class RPCAllocateFixedIP(NetworkManager):
             return instance_host or self.host
         if network.host:
             return network.host
-        if self.peers is None:
-            return db.network_set_host(network.id, self.host)
-        return self.peers.set_network_host(context, network.id)
+        # NOTE(drain): nova-network asked "any host" over the topic; the host
+        # that got this request claiming it is the same lottery, needs no
+        # round trip, and cannot wait on its own queue while it shuts down.
+        return db.network_set_host(network.id, self.host)
 
-    def allocate_fixed_ip_on_host(self, context: RequestContext, instance: InstanceInfo, network: Network,
-                                  address: str | None, vpn: bool) -> str | None:
+    def allocation_host(self, context: RequestContext, network: Network, instance_host: str | None) -> str | None:
+        return self.serving_host(context, network, instance_host)
+
+    def allocate_remotely(self, context: RequestContext, host: str, instance: InstanceInfo, network: Network,
+                          address: str | None, vpn: bool, tag: str | None) -> str | None:
+        # The serving host finds the instance and its VIF in the store.
+        self.record_instance(instance)
+        vif = db.virtual_interface_get_by_instance_and_network(instance.uuid, network.id)
+        if vif is None:
+            self.create_vif(instance.uuid, network, None, tag)
+        else:
+            held = [r.address for r in db.fixed_ip_get_by_instance(instance.uuid)
+                    if r.virtual_interface_id == vif.id and r.allocated]
+            if held:
+                return held[0]  # a retried request: this network is done already
+        LOG.debug("Allocating on %s for network %s", host, network.uuid)
+        assert self.peers is not None
+        return self.peers.rpc_allocate_fixed_ip(context, host, instance.uuid, network.id, address, vpn)
+
+    def add_fixed_ip_on_host(self, context: RequestContext, instance: InstanceInfo, network: Network) -> str | None:
         host = self.serving_host(context, network, instance.host)
         if host == self.host or self.peers is None:
-            return self.allocate_fixed_ip(context, instance.uuid, network, address=address, vpn=vpn)
-        LOG.debug("Allocating on %s for network %s", host, network.uuid)
-        return self.peers.rpc_allocate_fixed_ip(context, host, instance.uuid, network.id, address, vpn)
+            return self.allocate_fixed_ip(context, instance.uuid, network, reuse=False)
+        # nova-network's _rpc_allocate_fixed_ip adds an address (multinic).
+        return self.peers.rpc_allocate_fixed_ip(context, host, instance.uuid, network.id, None, False)
 
     def deallocate_fixed_ip(self, context: RequestContext, address: str, host: str | None,
                             instance: InstanceInfo | None = None) -> None:

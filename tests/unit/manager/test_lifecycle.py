@@ -268,16 +268,25 @@ def test_multi_host_deallocation_with_the_host_down_is_store_only(sqlite_store: 
     assert b.driver.calls == []  # type: ignore[attr-defined]
 
 
-def test_single_host_network_is_served_by_the_winner(sqlite_store: str) -> None:
+def test_single_host_network_is_served_by_its_host(sqlite_store: str) -> None:
     peers = LocalPeers()
     a = peers.add(FlatDHCPManager("host-a", driver=RecordingDriver()))
-    peers.add(FlatDHCPManager("host-b", driver=RecordingDriver()))
-    peers.topic_host = "host-b"
-    (network,) = a.create_networks(label="one", cidr="10.0.0.0/28", bridge="br-one")
-    a.allocate_for_instance(USER, instance(host="host-a"), None, False, None, None)
-    assert db.network_get(network.id).host == "host-b"
+    b = peers.add(FlatDHCPManager("host-b", driver=RecordingDriver()))
+    (served_by_b,) = a.create_networks(label="one", cidr="10.0.0.0/28", bridge="br-one")
+    (unclaimed,) = a.create_networks(label="two", cidr="10.0.1.0/28", bridge="br-two")
+    assert b.set_network_host(ADMIN, served_by_b.id) == "host-b"
+    assert a.set_network_host(ADMIN, served_by_b.id) == "host-b"  # the real winner, not the caller
+    inst = instance(host="host-a")
+    a.allocate_for_instance(USER, inst, None, False,
+                            [RequestedNetwork(served_by_b.uuid), RequestedNetwork(unclaimed.uuid)], None)
     assert ("rpc_allocate_fixed_ip", "host-b") in peers.calls
-    assert a.set_network_host(ADMIN, network.id) == "host-b"
+    assert "br-one" in b.driver.networks and "br-one" not in a.driver.networks  # type: ignore[attr-defined]
+    # An unclaimed network is claimed by the host that handles the request.
+    assert db.network_get(unclaimed.id).host == "host-a"
+    # A retried request gets the same addresses, even through the peer.
+    again = a.allocate_for_instance(USER, inst, None, False,
+                                    [RequestedNetwork(served_by_b.uuid), RequestedNetwork(unclaimed.uuid)], None)
+    assert [ip.address for ip in again.fixed_ips()] == ["10.0.0.2", "10.0.1.2"]
 
 
 def test_init_host_rebuilds_everything_in_one_apply(flatdhcp: FlatDHCPManager) -> None:

@@ -20,6 +20,7 @@ TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb"
 
 
 FREE_FIXED_IP = sa.text("deleted = 0 AND NOT reserved AND NOT leased AND instance_uuid IS NULL AND host IS NULL")
+RELEASED_FIXED_IP = sa.text("deleted = 0 AND NOT allocated AND instance_uuid IS NOT NULL")
 FREE_FLOATING_IP = sa.text("deleted = 0 AND project_id IS NULL AND fixed_ip_id IS NULL")
 
 
@@ -155,7 +156,11 @@ def upgrade() -> None:
     op.create_index("ix_fixed_ips_address", "fixed_ips", ["address"])
     op.create_index("ix_fixed_ips_instance_uuid", "fixed_ips", ["instance_uuid"])
     op.create_index("ix_fixed_ips_virtual_interface_id", "fixed_ips", ["virtual_interface_id"])
-    op.create_index("ix_fixed_ips_deleted_allocated_updated_at", "fixed_ips", ["deleted", "allocated", "updated_at"])
+    if _partial_indexes():
+        op.create_index("ix_fixed_ips_released_partial", "fixed_ips", ["updated_at"],
+                        postgresql_where=RELEASED_FIXED_IP, sqlite_where=RELEASED_FIXED_IP)
+    else:
+        op.create_index("ix_fixed_ips_released_composite", "fixed_ips", ["allocated", "updated_at"])
 
     op.create_table(
         "floating_ips",
