@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from novanet.rpc import drain
+from novanet.rpc.bridge_socket import BridgeSocketServer
 from novanet.rpc import transport as rpc_transport
 from novanet.rpc.context import get_admin_context
 from novanet.rpc.endpoints import BaseEndpoint, NetworkEndpoint
@@ -73,7 +74,8 @@ class Service:
     def __init__(self, manager: Any, transport: Any, host: str, *, topic: str = "network", binary: str = BINARY,
                  report_interval: float = 10, periodic_enable: bool = True, periodic_interval: float = 60,
                  periodic_fuzzy_delay: float = 0, graceful_shutdown_timeout: float = 60,
-                 heartbeat: Heartbeat = _store_heartbeat, endpoints: Sequence[Any] | None = None) -> None:
+                 heartbeat: Heartbeat = _store_heartbeat, endpoints: Sequence[Any] | None = None,
+                 bridge_socket: str = "") -> None:
         self.manager = manager
         self.transport = transport
         self.host = host
@@ -87,6 +89,7 @@ class Service:
         self._heartbeat = heartbeat
         self.endpoints = list(endpoints) if endpoints is not None else [NetworkEndpoint(manager), BaseEndpoint()]
         self.server: Any = None
+        self.bridge = BridgeSocketServer(manager, bridge_socket) if bridge_socket else None
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.beats = 0
@@ -100,6 +103,9 @@ class Service:
 
     def start(self) -> None:
         LOG.info("Starting %s on host %s (topic %s)", self.binary, self.host, self.topic)
+        if self.bridge is not None:
+            # Before init_host: the dnsmasqs it starts ask for their leases here.
+            self.bridge.start()
         self.manager.init_host()
         self.report_state()
         self.server = rpc_transport.get_server(self.transport, self.host, self.endpoints, self.topic)
@@ -125,6 +131,8 @@ class Service:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
             finished = finished and not thread.is_alive()
+        if self.bridge is not None:
+            self.bridge.stop()
         if finished:
             self.transport.cleanup()
             LOG.info("%s on %s stopped", self.binary, self.host)

@@ -6,12 +6,17 @@ lease file is read-only: the leases come from the store). The environment
 carries ``CONFIG_FILE`` (a JSON list of configuration files) and
 ``NETWORK_ID`` (the network, for ``init``).
 
-* ``add`` casts ``lease_fixed_ip`` and ``del`` casts ``release_fixed_ip``
-  (with the MAC, so a late event about a previous owner is ignored) to this
-  host's novanet-network: dnsmasq runs where the network is served.
+* ``add`` and ``del`` become ``lease_fixed_ip`` and ``release_fixed_ip``
+  (with the MAC, so a late event about a previous owner is ignored) on this
+  host's novanet-network, where dnsmasq runs: through the daemon's UNIX
+  socket (``NOVANET_DHCPBRIDGE_SOCKET``, see :mod:`novanet.rpc.bridge_socket`;
+  no broker, nothing heavy imported, reachable from dnsmasq in another
+  network namespace), or, when the daemon does not answer there, as RPC
+  casts to ``network.<host>`` that the broker keeps for its restart.
 * ``old`` returns at once, before anything is imported (nova-network bug
   1532809: slow no-op runs backed up dnsmasq's script queue).
-* ``init`` prints the leases the store knows.
+* ``init`` prints the leases the store knows (asked of the daemon through
+  its socket, else read from the store).
 
 It never makes dnsmasq's lease handling fail on bad input: a malformed event
 is logged on stderr (dnsmasq logs it) and ignored with exit status 0. A
@@ -94,13 +99,20 @@ def run(argv: Sequence[str], env: Mapping[str, str], out: TextIO = sys.stdout, e
     except BadEvent as error:
         _say(err, f"ignoring a bad event {list(argv)}: {error}")
         return 0
-    netns = env.get("NOVANET_RPC_NETNS")
-    if netns:
-        try:
-            join_namespace(netns)
-        except OSError as error:
-            _say(err, f"cannot join the network namespace {netns}: {error}")
-            return 0 if action != "init" else 1
+    socket_path = env.get("NOVANET_DHCPBRIDGE_SOCKET")
+    if socket_path:
+        request: dict[str, object] = {"action": action, "mac": mac, "address": address}
+        if action == "init":
+            request = {"action": "init", "network_id": int(env["NETWORK_ID"])} \
+                if env.get("NETWORK_ID", "").isdigit() else {}
+        if request:
+            answer = ask_daemon(socket_path, request)
+            if answer is not None:
+                if answer.get("ok"):
+                    out.write(str(answer.get("output", "")))
+                    return 0
+                _say(err, f"the daemon refused {action} {address or ''}: {answer.get('error')}")
+                return 0 if action != "init" else 1
     from novanet.conf import CONF
 
     try:
@@ -113,24 +125,25 @@ def run(argv: Sequence[str], env: Mapping[str, str], out: TextIO = sys.stdout, e
     return send_event(action, mac, address, err)
 
 
-def join_namespace(path: str) -> None:
-    """Move this process into the network namespace at ``path`` (setns(2)).
+def ask_daemon(path: str, request: dict[str, object], timeout: float = 30) -> dict[str, object] | None:
+    """One request on the daemon's socket; None when the daemon does not answer."""
+    import socket
 
-    Used when dnsmasq runs inside ``[linux_net] namespace``: the broker and
-    the store are reached from novanet's own namespace.
-    """
-    import ctypes
-    import os
-
-    clone_newnet = 0x40000000
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open(path, os.O_RDONLY)
     try:
-        if libc.setns(fd, clone_newnet) != 0:
-            errno = ctypes.get_errno()
-            raise OSError(errno, os.strerror(errno))
-    finally:
-        os.close(fd)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(path)
+            sock.sendall((json.dumps(request) + "\n").encode())
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        answer = json.loads(data.decode())
+    except (OSError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 def print_leases(env: Mapping[str, str], out: TextIO, err: TextIO) -> int:

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     from novanet.metadata.source import CachingInstanceSource
 
     oslo_logging.register_options(CONF)
+    oslo_logging.set_defaults(default_log_levels=oslo_logging.get_default_log_levels() + ["asyncio=WARN"])
     CONF(sys.argv[1:] if argv is None else argv, project="novanet", prog="novanet-metadata")
     oslo_logging.setup(CONF, "novanet")
     try:

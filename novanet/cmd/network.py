@@ -15,6 +15,9 @@ from novanet.version import __version__
 
 LOG = logging.getLogger("novanet.network")
 
+#: Libraries whose debug output drowns novanet's own even with debug = True.
+QUIET_LIBRARIES = ["pyroute2=WARN", "asyncio=WARN", "stevedore=WARN"]
+
 
 def main(argv: list[str] | None = None) -> None:
     from novanet import service
@@ -23,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     from novanet.rpc.client import NetworkAPI
 
     oslo_logging.register_options(CONF)
+    oslo_logging.set_defaults(default_log_levels=oslo_logging.get_default_log_levels() + QUIET_LIBRARIES)
     try:
         CONF(sys.argv[1:] if argv is None else argv, project="novanet", prog="novanet-network",
              version=__version__)
@@ -39,7 +43,8 @@ def main(argv: list[str] | None = None) -> None:
             manager, transport, CONF.host, topic=rpc_transport.topic(CONF),
             report_interval=CONF.report_interval, periodic_enable=CONF.periodic_enable,
             periodic_interval=CONF.periodic_interval, periodic_fuzzy_delay=CONF.periodic_fuzzy_delay,
-            graceful_shutdown_timeout=CONF.graceful_shutdown_timeout)
+            graceful_shutdown_timeout=CONF.graceful_shutdown_timeout,
+            bridge_socket=CONF.dnsmasq.bridge_socket or "")
     except (exception.NovanetError, cfg.Error) as error:
         problem = str(error)
     if problem is not None:

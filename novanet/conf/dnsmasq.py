@@ -39,6 +39,14 @@ DEFAULT_OPTS = [
 
 OPTS: list[cfg.Opt] = [
     cfg.StrOpt(
+        "bridge_socket",
+        default="$state_path/dhcpbridge.sock",
+        help="UNIX socket on which novanet-network takes lease events from "
+        "novanet-dhcpbridge (the dhcp-script), instead of the script sending "
+        "an RPC cast for each event; reachable from dnsmasq in another "
+        "network namespace. Empty: the script always casts.",
+    ),
+    cfg.StrOpt(
         "binary",
         default="dnsmasq",
         help="The dnsmasq executable (a name looked up in PATH, or a path). "

@@ -386,25 +386,22 @@ def render_argv(network: NetworkSpec, settings: DnsmasqSettings) -> tuple[str, .
     return tuple(argv)
 
 
-#: Where the dhcp-script finds the broker and the store when dnsmasq runs in
-#: a network namespace of its own: the namespace novanet itself runs in.
-RPC_NETNS_VARIABLE = "NOVANET_RPC_NETNS"
+#: Where the dhcp-script finds the daemon's lease socket.
+BRIDGE_SOCKET_VARIABLE = "NOVANET_DHCPBRIDGE_SOCKET"
 
 
 def render_env(network: NetworkSpec, settings: DnsmasqSettings) -> dict[str, str]:
     """Environment dnsmasq passes on to the dhcp-script (nova-dhcpbridge's contract).
 
-    NOTE(netns): inside ``[linux_net] namespace`` the script's 127.0.0.1 is
-    the namespace's own loopback, not the broker's; ``NOVANET_RPC_NETNS``
-    names the daemon's namespace (init's, where the daemon that targets a
-    namespace runs) for the script to join before it connects.
+    ``NOVANET_DHCPBRIDGE_SOCKET`` names the daemon's UNIX socket for lease
+    events (see :mod:`novanet.rpc.bridge_socket`).
     """
     env = {
         "CONFIG_FILE": json.dumps(list(settings.dhcpbridge_flagfile)),
         "NETWORK_ID": str(network.id),
     }
-    if settings.namespace:
-        env[RPC_NETNS_VARIABLE] = "/proc/1/ns/net"
+    if settings.bridge_socket:
+        env[BRIDGE_SOCKET_VARIABLE] = settings.bridge_socket
     return env
 
 

@@ -41,6 +41,8 @@ class DnsmasqSettings:
     tidy_threshold: int = 64
     log_dir: str = ""
     log_dhcp: bool = False
+    #: The daemon's socket for the dhcp-script (``[dnsmasq] bridge_socket``).
+    bridge_socket: str = ""
 
 
 def settings_from_conf(conf: cfg.ConfigOpts) -> DnsmasqSettings:
@@ -63,4 +65,5 @@ def settings_from_conf(conf: cfg.ConfigOpts) -> DnsmasqSettings:
         tidy_threshold=conf.dnsmasq.tidy_threshold,
         log_dir=conf.dnsmasq.log_dir or "",
         log_dhcp=conf.dnsmasq.log_dhcp,
+        bridge_socket=conf.dnsmasq.bridge_socket or "",
     )
