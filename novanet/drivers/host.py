@@ -81,6 +81,11 @@ class BoundAddresses:
             self._bound[address] = device
             self._save()
 
+    def replace(self, bound: dict[str, str]) -> None:
+        if bound != self._bound:
+            self._bound = dict(bound)
+            self._save()
+
     def discard(self, address: str) -> None:
         if self._bound.pop(address, None) is not None:
             self._save()
@@ -227,14 +232,19 @@ class LinuxNetDriver:
             # rules no fact backs (stale tags of a previous run) disappear.
             self.iptables.sync()
             self.dnsmasq.init_host([(spec, hosts) for spec, hosts in state.networks if spec.enable_dhcp])
+            by_device: dict[str, list[str]] = {}
             for forward in state.floating:
-                self.links.bind_floating_ip(forward.floating, forward.interface)
-                self.bound.add(forward.floating, self.links.public_device(forward.interface))
+                by_device.setdefault(self.links.public_device(forward.interface), []).append(forward.floating)
+            for device, addresses in by_device.items():
+                self.links.bind_floating_ips(addresses, device)
+            stale: dict[str, list[str]] = {}
             for address, device in self.bound.items():
                 if address not in wanted:
                     LOG.info("Unbinding %s from %s: no floating IP fact backs it any more", address, device)
-                    self.links.unbind_floating_ip(address, device)
-                    self.bound.discard(address)
+                    stale.setdefault(device, []).append(address)
+            for device, addresses in stale.items():
+                self.links.unbind_floating_ips(addresses, device)
+            self.bound.replace({a: d for d, addresses in by_device.items() for a in addresses})
             removed = self.links.remove_stale_devices(networks)
             if removed:
                 LOG.info("Removed devices no network needs any more: %s", ", ".join(removed))

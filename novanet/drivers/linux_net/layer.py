@@ -16,7 +16,7 @@ their own drivers:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from oslo_config import cfg
 
@@ -128,6 +128,13 @@ class LinkLayer:
         :raises NoFloatingIpInterface: the interface does not exist.
         """
         return self.links.bind_floating_ip(address, self.public_device(interface))
+
+    def bind_floating_ips(self, addresses: Sequence[str], interface: str | None = None) -> Applied:
+        """Many floating addresses on one public interface, one netlink dump."""
+        return self.links.bind_floating_ips(addresses, self.public_device(interface))
+
+    def unbind_floating_ips(self, addresses: Sequence[str], interface: str | None = None) -> Applied:
+        return self.links.unbind_floating_ips(addresses, self.public_device(interface))
 
     def unbind_floating_ip(self, address: str, interface: str | None = None) -> Applied:
         return self.links.unbind_floating_ip(address, self.public_device(interface))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from novanet.drivers.linux_net import names
 from novanet.drivers.linux_net.backend import LinkBackend, PrivilegedBackend
@@ -27,6 +27,8 @@ from novanet.drivers.linux_net.plan_gateway import (
     address_query,
     gateway_query,
     plan_bind_address,
+    plan_bind_addresses,
+    plan_unbind_addresses,
     plan_gateway,
     plan_metadata_ip,
     plan_unbind_address,
@@ -159,6 +161,15 @@ class Links:
         :raises NoFloatingIpInterface: ``device`` does not exist.
         """
         return self._converge(address_query(device), lambda s: plan_bind_address(s, device, address, self.arp_count))
+
+    def bind_floating_ips(self, addresses: Sequence[str], device: str) -> Applied:
+        """:meth:`bind_floating_ip` for many addresses in one pass (init_host)."""
+        return self._converge(address_query(device),
+                              lambda s: plan_bind_addresses(s, device, addresses, self.arp_count))
+
+    def unbind_floating_ips(self, addresses: Sequence[str], device: str) -> Applied:
+        """:meth:`unbind_floating_ip` for many addresses in one pass."""
+        return self._converge(address_query(device), lambda s: plan_unbind_addresses(s, device, addresses))
 
     def unbind_floating_ip(self, address: str, device: str) -> Applied:
         """Take ``address``/32 off ``device``; absent address or device is fine."""

@@ -104,11 +104,16 @@ class HostDaemons:
         daemon.wait_ready(self.api)
         return daemon
 
-    def restart(self, daemon: Daemon) -> None:
+    def restart(self, daemon: Daemon) -> float:
+        """SIGTERM, start again, wait until it serves; seconds until it serves again."""
+        import time
+
+        started = time.monotonic()
         assert daemon.terminate() == 0, daemon.log()[-5000:]
         daemon.proc = None
         daemon.start()
         daemon.wait_ready(self.api)
+        return time.monotonic() - started
 
     def cleanup(self) -> None:
         for daemon in self.daemons:
