@@ -1,32 +1,15 @@
 #!/usr/bin/env bash
-# novanet's main job on this machine, from nothing: install, create the fact
-# store (embedded SQLite under ./state/demo), carve networks and a floating
-# pool with novanet-manage, and show what the store now knows.
+# novanet's main job on this machine, from nothing: install, then the
+# all-in-one demo (tools/demo.py): the fact store and novanet-manage, the
+# daemons against the local RabbitMQ, an instance in a network namespace
+# taking its DHCP lease, a floating IP reached from an "outside" namespace,
+# and network_data.json read through 169.254.169.254. Everything it creates
+# lives in namespaces named nndemo-* and under state/demo; the namespaces are
+# removed at the end. Run as root.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${NOVANET_VENV:-$top/.venv}
-state=${NOVANET_DEMO_STATE:-$top/state/demo}
 
 bash "$top/tools/install.sh"
-rm -rf "$state"
-mkdir -p "$state"
-conf=$state/novanet.conf
-cat > "$conf" <<CONF
-[DEFAULT]
-state_path = $state
-network_manager = vlan
-vlan_interface = eth1
-CONF
-
-manage() { echo "+ novanet-manage $*"; "$venv/bin/novanet-manage" --config-file "$conf" "$@"; }
-
-manage db sync
-manage network create 10.0.0.0/8 3 16
-manage network list
-manage network show 10.0.0.16/28
-manage floating create --ip_range 172.24.4.0/28 --pool public
-manage floating list
-echo "+ a bad request changes nothing:"
-manage network create 10.0.0.0/8 1 16 --vlan 100 || true
-manage network list
+exec "$venv/bin/python" "$top/tools/demo.py" "$@"
