@@ -8,7 +8,7 @@ import tempfile
 
 from novanet.conf import CONF
 
-pytest_plugins = ["tests.fixtures.netns", "tests.fixtures.db"]
+pytest_plugins = ["tests.fixtures.netns", "tests.fixtures.db", "tests.fixtures.rabbit", "tests.fixtures.daemons"]
 
 # Parse no file and no argument: tests set what they need with set_override.
 CONF([], project="novanet", default_config_files=[])

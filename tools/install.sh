@@ -12,9 +12,11 @@ venv=${NOVANET_VENV:-$top/.venv}
 # System tools novanet drives (links, firewall, DHCP, conntrack, ARP, FAT
 # config drives) and the
 # ones its tests use (a real DHCP client, curl, ISO and FAT tools to read
-# config drives back).
+# config drives back, and rabbitmq-server, whose binary the broker-restart
+# test runs as a private node).
 packages=(iproute2 iptables ebtables dnsmasq-base dnsmasq-utils isc-dhcp-client
-          conntrack arping curl ca-certificates dosfstools mtools xorriso genisoimage)
+          conntrack arping curl ca-certificates dosfstools mtools xorriso genisoimage
+          rabbitmq-server)
 if ! python3 -m venv --help >/dev/null 2>&1; then
     packages+=(python3-venv python3-pip)
 fi

@@ -31,7 +31,7 @@ import random
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import exc, select, update
+from sqlalchemy import select, update
 
 from novanet import exception
 from novanet.db.models import FREE_FIXED_IP, FixedIp, Instance, Network, VirtualInterface, utcnow

@@ -27,7 +27,7 @@ from novanet.rpc.client import NetworkAPI
 from tests.fixtures.daemons import Daemon, make_api
 from tests.fixtures.db import use_store
 from tests.fixtures.netns import Namespace
-from tests.fixtures.rabbit import RpcIsolation, rpc_isolation  # noqa: F401
+from tests.fixtures.rabbit import RpcIsolation
 from tests.fixtures.services import require_root, require_tool
 from tests.fixtures.topology import Site
 
