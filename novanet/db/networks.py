@@ -159,31 +159,26 @@ def analyze_table(table: str) -> None:
         conn.commit()
 
 
-def network_get(network_id: int) -> Network:
+def _one_live(condition: Any, error: exception.NovanetError) -> Network:
     with reader() as session:
-        network = session.scalars(_live(select(Network)).where(Network.id == network_id)).first()
+        network = session.scalars(_live(select(Network)).where(condition)).first()
     if network is None:
-        raise exception.NetworkNotFound(network_id=network_id)
+        raise error
     return network
+
+
+def network_get(network_id: int) -> Network:
+    return _one_live(Network.id == network_id, exception.NetworkNotFound(network_id=network_id))
 
 
 def network_get_by_uuid(uuid: str) -> Network:
-    with reader() as session:
-        network = session.scalars(_live(select(Network)).where(Network.uuid == uuid)).first()
-    if network is None:
-        raise exception.NetworkNotFoundForUUID(uuid=uuid)
-    return network
+    return _one_live(Network.uuid == uuid, exception.NetworkNotFoundForUUID(uuid=uuid))
 
 
 def network_get_by_cidr(cidr: str) -> Network:
     """The live network whose IPv4 or IPv6 CIDR is exactly ``cidr``."""
-    with reader() as session:
-        network = session.scalars(
-            _live(select(Network)).where(sa.or_(Network.cidr == cidr, Network.cidr_v6 == cidr))
-        ).first()
-    if network is None:
-        raise exception.NetworkNotFoundForCidr(cidr=cidr)
-    return network
+    return _one_live(sa.or_(Network.cidr == cidr, Network.cidr_v6 == cidr),
+                     exception.NetworkNotFoundForCidr(cidr=cidr))
 
 
 def network_get_all(project_id: str | None = None, include_unowned: bool = False) -> list[Network]:

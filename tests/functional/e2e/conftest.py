@@ -21,11 +21,10 @@ from typing import Any
 
 import pytest
 
-from novanet.conf import CONF
-from novanet.db import migration, session
+from novanet.db import migration
 from novanet.rpc.client import NetworkAPI
 from tests.fixtures.daemons import Daemon, make_api
-from tests.fixtures.db import use_store
+from tests.fixtures.db import using_store
 from tests.fixtures.netns import Namespace
 from tests.fixtures.rabbit import RpcIsolation
 from tests.fixtures.services import require_root, require_tool
@@ -51,12 +50,8 @@ def e2e_store(world_dir: Path) -> Iterator[str]:
     url = f"sqlite:///{world_dir}/novanet.sqlite"
     migration.sync(url)
     (world_dir / "novanet.sqlite").chmod(0o644)
-    use_store(url)
-    try:
+    with using_store(url):
         yield url
-    finally:
-        session.dispose_engines()
-        CONF.clear_override("connection", group="database")
 
 
 class HostDaemons:
