@@ -228,6 +228,12 @@ class LinuxNetDriver:
                 wanted = {f.floating for f in state.floating}
                 for forward in state.floating:
                     self.iptables.ensure(floating_tag(forward.floating), floating_forward_rules(forward, self.rules))
+                # Tags of an earlier init_host in this process that no fact backs now.
+                kept = ({GLOBAL_TAG, ISOLATION_TAG} | {network_tag(spec) for spec in networks}
+                        | {floating_tag(address) for address in wanted})
+                for tag in self.iptables.tags():
+                    if tag not in kept:
+                        self.iptables.remove(tag)
             # One pass over the kernel: unchanged chains are not rewritten and
             # rules no fact backs (stale tags of a previous run) disappear.
             self.iptables.sync()

@@ -279,6 +279,11 @@ class IptablesManager:
         """Release everything ``tag`` owns (see :meth:`ensure`)."""
         self.ensure(tag, ())
 
+    def tags(self) -> tuple[str, ...]:
+        """Every tag that owns something now."""
+        with self._lock:
+            return tuple(self._tags)
+
     def tagged(self, tag: str) -> tuple[RuleItem, ...]:
         """What ``tag`` owns now."""
         with self._lock:
