@@ -88,6 +88,7 @@ from novanet.db.networks import (  # noqa: F401
     networks_by_ids,
     networks_create,
     networks_get_by_uuids,
+    networks_version,
     project_get_networks,
     used_vlans,
 )

@@ -181,6 +181,16 @@ def network_get_by_cidr(cidr: str) -> Network:
                      exception.NetworkNotFoundForCidr(cidr=cidr))
 
 
+_NETWORKS_VERSION = sa.select(func.count(), func.max(Network.updated_at)).where(Network.deleted == 0)
+
+
+def networks_version() -> tuple[int, Any]:
+    """(count, newest updated_at) of live networks: changes whenever any network does."""
+    with reader() as session:
+        row = session.connection().execute(_NETWORKS_VERSION).one()
+    return int(row[0]), row[1]
+
+
 def network_get_all(project_id: str | None = None, include_unowned: bool = False) -> list[Network]:
     """Live networks by id; only ``project_id``'s (and unowned ones) when given."""
     query = _live(select(Network)).order_by(Network.id)

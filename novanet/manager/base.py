@@ -143,8 +143,25 @@ class NetworkManager(LegacyQueries):
         if wanted:
             networks = db.networks_get_by_uuids(wanted, instance.project_id, project_only="allow_none")
         else:
-            networks = db.network_get_all()
+            networks = self.all_networks()
         return [n for n in networks if n.vlan is None]
+
+    def all_networks(self) -> list[Network]:
+        """Every live network, re-read only when one changed (checked each time).
+
+        NOTE(performance): every allocation without requested networks asks
+        this; one cheap (count, max(updated_at)) query replaces loading every
+        network, and every change to a network sets its updated_at.
+        """
+        version = db.networks_version()
+        with self._lock:
+            cached = self._networks_cache
+            if cached is not None and cached[0] == version:
+                return list(cached[1])
+        networks = db.network_get_all()
+        with self._lock:
+            self._networks_cache = (version, networks)
+        return list(networks)
 
     def ensure_vifs(self, instance: InstanceInfo, networks: list[Network], requested: list[RequestedNetwork] | None,
                     macs: list[str] | None) -> tuple[dict[int, VirtualInterface], list[int]]:

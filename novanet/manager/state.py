@@ -68,6 +68,8 @@ class ManagerState:
         self._ready: dict[int, str] = {}
         #: Per-address locks for floating IP plumbing.
         self._address_locks: dict[str, threading.Lock] = {}
+        #: (networks_version, networks) of NetworkManager.all_networks.
+        self._networks_cache: tuple[tuple[int, Any], list[Any]] | None = None
 
     # -- helpers ------------------------------------------------------------------
 
