@@ -29,7 +29,15 @@ from sqlalchemy import exc, func, select, update
 from novanet import exception
 from novanet.db import models
 from novanet.db.models import FixedIp, Network, ProjectNetworkClaim, utcnow
-from novanet.db.session import get_engine, RetryRequest, by_primary_key, reader, retry_on_conflict, rows_changed, writer
+from novanet.db.session import (
+    RetryRequest,
+    by_primary_key,
+    get_engine,
+    reader,
+    retry_on_conflict,
+    rows_changed,
+    writer,
+)
 
 _UNIQUE_FIELDS = (("vlan", "vlan"), ("bridge", "bridge"), ("cidr", "cidr"), ("cidr_v6", "cidr_v6"), ("uuid", "uuid"))
 
@@ -261,6 +269,20 @@ def network_update(network_id: int, values: dict[str, Any]) -> Network:
         raise exception.Conflict(reason=f"network update conflicts with another network: {error.orig}")
 
 
+def _set_if_unset(session: Any, network_id: int, column: str, value: str) -> None:
+    """Compare-and-set a live network's empty ``column``; a lost race retries.
+
+    :raises RetryRequest: another writer filled the column first.
+    """
+    result = session.execute(
+        by_primary_key(update(Network))
+        .where(Network.id == network_id, getattr(Network, column).is_(None), Network.deleted == 0)
+        .values({column: value, "updated_at": utcnow()})
+    )
+    if rows_changed(result) != 1:
+        raise RetryRequest()
+
+
 @retry_on_conflict
 def network_set_host(network_id: int, host: str) -> str:
     """Make ``host`` serve the network if nobody does; return who really does.
@@ -274,13 +296,7 @@ def network_set_host(network_id: int, host: str) -> str:
             raise exception.NetworkNotFound(network_id=network_id)
         if current:
             return str(current)
-        result = session.execute(
-            by_primary_key(update(Network))
-            .where(Network.id == network_id, Network.host.is_(None), Network.deleted == 0)
-            .values(host=host, updated_at=utcnow())
-        )
-        if rows_changed(result) != 1:
-            raise RetryRequest()
+        _set_if_unset(session, network_id, "host", host)
         return host
 
 
@@ -303,13 +319,7 @@ def _claim_first_network(project_id: str) -> list[Network]:
         if not free:
             raise exception.NoMoreNetworks()
         network_id = free[0]
-        result = session.execute(
-            by_primary_key(update(Network))
-            .where(Network.id == network_id, Network.project_id.is_(None), Network.deleted == 0)
-            .values(project_id=project_id, updated_at=utcnow())
-        )
-        if rows_changed(result) != 1:
-            raise RetryRequest()
+        _set_if_unset(session, network_id, "project_id", project_id)
         # A claim whose network no longer belongs to the project is stale (the
         # network was taken away by hand); a live one must make us lose.
         still_owned = _live(select(Network.id)).where(Network.project_id == project_id)
@@ -368,13 +378,7 @@ def network_associate(project_id: str, network_id: int | None = None) -> Network
             return network
         if network.project_id is not None:
             raise exception.NetworkHasProject(project_id=network.project_id)
-        result = session.execute(
-            by_primary_key(update(Network))
-            .where(Network.id == network_id, Network.project_id.is_(None), Network.deleted == 0)
-            .values(project_id=project_id, updated_at=utcnow())
-        )
-        if rows_changed(result) != 1:
-            raise RetryRequest()
+        _set_if_unset(session, network_id, "project_id", project_id)
         session.refresh(network)
         return network
 
