@@ -338,3 +338,8 @@ class DnsEntry(_Timestamps, Base):
     address: Mapped[str] = mapped_column(String(39), nullable=False)
     type: Mapped[str] = mapped_column(String(8), nullable=False, default="A")
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# The baremetal tables live in their own module; importing it here puts them
+# on Base.metadata for migrations and for whoever imports the models.
+from novanet.db import baremetal_models  # noqa: E402,F401

@@ -91,6 +91,9 @@ class DhcpHost:
     #: This address is on the instance's first VIF (the one that gets the
     #: default route when use_single_default_gateway is set).
     default_route: bool = True
+    #: Answer with the PXE boot options (a baremetal node being deployed,
+    #: cleaned or rescued; see novanet.providers).
+    pxe: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
