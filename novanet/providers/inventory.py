@@ -19,6 +19,7 @@ from novanet import exception
 from novanet.db import api as db
 from novanet.db import baremetal as bmdb
 from novanet.db.baremetal_models import BaremetalNode, BaremetalPort, BaremetalPortgroup
+from novanet.metadata import tiered
 from novanet.providers import loader
 from novanet.providers.base import PowerState
 
@@ -234,3 +235,30 @@ def describe(conf: Any, ident: str) -> dict[str, Any]:
 def list_nodes(conf: Any) -> list[dict[str, Any]]:
     return [{"uuid": n.uuid, "name": n.name, "provider": loader.effective_name(n.network_provider, conf),
              "phase": n.net_phase, "power_state": n.power_state} for n in bmdb.node_list()]
+
+
+def placements(instance_uuid: str) -> dict[str, tiered.Placement]:
+    """Where each tenant VIF of the node carrying ``instance_uuid`` sits, for
+    network_data.json's tiered links ({} for an instance on no node)."""
+    node = bmdb.node_get_by_instance(instance_uuid)
+    if node is None:
+        return {}
+    layout = bmdb.node_layout(node.id)
+    found: dict[str, tiered.Placement] = {}
+    for vif in layout.vifs:
+        if vif.purpose != "tenant":
+            continue
+        carrier: tiered.PortLink | tiered.GroupLink
+        group = layout.group(vif.portgroup_id)
+        if group is not None:
+            members = tuple(tiered.PortLink(p.uuid, p.address) for p in layout.members(group.id))
+            carrier = tiered.GroupLink(group.uuid, group.name, group.address or members[0].mac, group.mode, members,
+                                       json.loads(group.properties or "{}"))
+        else:
+            port = layout.port(vif.port_id)
+            if port is None:
+                continue
+            carrier = tiered.PortLink(port.uuid, port.address)
+        vlan = db.network_get(vif.network_id).vlan if vif.tagged else None
+        found[vif.vif_uuid] = tiered.Placement(carrier, vif.tagged, vlan)
+    return found

@@ -51,11 +51,11 @@ class Lab:
 @pytest.fixture
 def lab(sqlite_store: str) -> Iterator[Lab]:
     manager = FlatDHCPManager("bm-host", driver=RecordingDriver())
-    manager.create_networks(label="provisioning", cidr="10.251.0.0/24", bridge="brprov")
-    manager.create_networks(label="cleaning", cidr="10.252.0.0/24", bridge="brclean")
-    manager.create_networks(label="rescuing", cidr="10.253.0.0/24", bridge="brrescue")
-    manager.create_networks(label="tenant-a", cidr="10.10.0.0/24", bridge="brta", project_id="pa")
-    (tenant_b,) = manager.create_networks(label="tenant-b", cidr="10.20.0.0/24", bridge="brtb", project_id="pb")
+    manager.create_networks(label="provisioning", cidr="10.251.0.0/28", bridge="brprov")
+    manager.create_networks(label="cleaning", cidr="10.252.0.0/28", bridge="brclean")
+    manager.create_networks(label="rescuing", cidr="10.253.0.0/28", bridge="brrescue")
+    manager.create_networks(label="tenant-a", cidr="10.10.0.0/28", bridge="brta", project_id="pa")
+    (tenant_b,) = manager.create_networks(label="tenant-b", cidr="10.20.0.0/28", bridge="brtb", project_id="pb")
     db.network_update(tenant_b.id, {"vlan": 120})
     for option, value in (("provisioning_network", "provisioning"), ("cleaning_network", "cleaning"),
                           ("rescuing_network", "rescuing"), ("node_lock_retry_interval", 0.01)):
