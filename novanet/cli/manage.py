@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TextIO
 from oslo_config import cfg
 
 from novanet import exception
+from novanet.cli import baremetal as baremetal_cli
 from novanet.cli import output
 from novanet.conf import CONF
 from novanet.db import migration
@@ -149,6 +150,8 @@ def build_parser() -> _Parser:
     build.add_argument("--format", dest="drive_format", choices=("iso9660", "vfat"),
                        help="file system (default: the config_drive_format option)")
     build.set_defaults(func=cmd_configdrive_build)
+
+    baremetal_cli.register(categories)
 
     service = categories.add_parser("service", help="novanet services").add_subparsers(dest="action",
                                                                                         metavar="ACTION")
