@@ -39,8 +39,8 @@ class BaremetalAPI:
         self.core = ClientCore(transport_, topic, timeout=timeout, conf=conf)
         self.server = server if server is not None else (conf.baremetal.network_host or None)
 
-    def _call(self, context: RequestContext, method: str, **kwargs: Any) -> Any:
-        return self.core.send(context, method, VERSION, server=self.server, namespace=NAMESPACE, **kwargs)
+    def _call(self, context: RequestContext, rpc_method: str, **kwargs: Any) -> Any:
+        return self.core.send(context, rpc_method, VERSION, server=self.server, namespace=NAMESPACE, **kwargs)
 
     # -- switching -------------------------------------------------------------------
 
