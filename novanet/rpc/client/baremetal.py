@@ -47,7 +47,7 @@ class BaremetalAPI:
     def switch(self, context: RequestContext, node: str, method: str,
                allow_powered_on: bool = False) -> dict[str, Any]:
         """Run a provider method (``add_provisioning_network`` ...); the node's new state."""
-        result: dict[str, Any] = self._call(context, "baremetal_switch", node=node, method=method,
+        result: dict[str, Any] = self._call(context, "baremetal_switch", node=node, operation=method,
                                             allow_powered_on=allow_powered_on)
         return result
 
