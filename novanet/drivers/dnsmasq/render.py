@@ -90,6 +90,11 @@ class HostEntry:
     def is_tombstone(self) -> bool:
         return self.address is None
 
+    @property
+    def tagged(self) -> bool:
+        """It sets a tag (``set:``): see the NOTE in :mod:`.hostsdir`."""
+        return ",set:" in self.text
+
 
 # -- validation -------------------------------------------------------------------
 
