@@ -47,7 +47,7 @@ from novanet.drivers.base import FloatingForward  # noqa: E402
 from novanet.drivers.iptables import IptablesManager, builders  # noqa: E402
 from novanet.drivers.iptables.backend import FirewallBackend  # noqa: E402
 from novanet.drivers.iptables.libiptc import IptcBackend  # noqa: E402
-from novanet.drivers.iptables.netns import NamespaceExecutor  # noqa: E402
+from novanet.drivers.iptables.privileged import NamespaceExecutor  # noqa: E402
 from novanet.drivers.iptables.restore import RestoreBackend  # noqa: E402
 
 BACKENDS = {"restore-nft": ("iptables-restore", "nft"), "restore-legacy": ("iptables-restore", "legacy"),

@@ -13,11 +13,12 @@
 * backends (entry points ``novanet.firewall_backends``, :mod:`.backend`):
   :mod:`.restore` (``iptables-restore``, nft or legacy, detected by
   :mod:`.detect`), :mod:`.libiptc` (``python-iptables``), :mod:`.fake`;
-  :mod:`.netns` runs them inside a network namespace;
+  :mod:`.privileged` runs their commands and calls inside a network namespace;
 * :mod:`.builders` - pure rule builders from ``NetworkSpec`` /
   ``FloatingForward`` and options.
 
-The only modules that touch the kernel are the backends (and :mod:`.netns`).
+The only modules that touch the kernel are :mod:`.privileged` and the
+backends that run through it.
 """
 
 from novanet.drivers.iptables.backend import FirewallBackend, create_backend

@@ -10,7 +10,7 @@ import pytest
 from novanet import exception
 from novanet.drivers.iptables import backend, detect, libiptc
 from novanet.drivers.iptables.fake import FakeBackend
-from novanet.drivers.iptables.netns import Completed
+from novanet.drivers.iptables.privileged import Completed
 from novanet.drivers.iptables.restore import RestoreBackend
 
 EMPTY = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n"
