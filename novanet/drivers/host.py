@@ -50,7 +50,7 @@ from novanet.drivers.iptables.builders import (
     network_tag,
     project_isolation_rules,
 )
-from novanet.drivers.iptables.manager import IptablesManager
+from novanet.drivers.iptables.firewall import IptablesFirewall
 from novanet.drivers.linux_net import LinkLayer
 
 LOG = logging.getLogger(__name__)
@@ -104,11 +104,11 @@ class BoundAddresses:
 class LinuxNetDriver:
     """Makes a Linux host (or namespace) match the facts."""
 
-    def __init__(self, conf: Any, links: LinkLayer | None = None, iptables: IptablesManager | None = None,
+    def __init__(self, conf: Any, links: LinkLayer | None = None, iptables: IptablesFirewall | None = None,
                  dnsmasq: DnsmasqManager | None = None) -> None:
         self.conf = conf
         self.links = links or LinkLayer.from_conf(conf)
-        self.iptables = iptables or IptablesManager.from_config(conf)
+        self.iptables = iptables or IptablesFirewall.from_config(conf)
         self.dnsmasq = dnsmasq or DnsmasqManager.from_conf(conf)
         self.rules = RuleConfig.from_conf(conf)
         self.isolation = bool(conf.iptables.project_isolation)

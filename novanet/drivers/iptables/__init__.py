@@ -2,10 +2,10 @@
 
 * :mod:`.model` - the in-memory tables: wrapped chains ``<binary>-<name>``,
   rules with owners (tags), change tracking;
-* :mod:`.manager` - :class:`IptablesManager`: nova-network's chain layout,
-  tagged :meth:`~IptablesManager.ensure`, the coalesced (group-commit)
-  :meth:`~IptablesManager.apply` and the full converge
-  :meth:`~IptablesManager.sync`;
+* :mod:`.firewall` - :class:`IptablesFirewall`: nova-network's chain layout,
+  tagged :meth:`~IptablesFirewall.ensure`, the coalesced (group-commit)
+  :meth:`~IptablesFirewall.apply` and the full converge
+  :meth:`~IptablesFirewall.sync`;
 * :mod:`.plan` - pure planning of ``iptables-restore --noflush`` text that
   writes only changed chains and never disturbs other tools' rules;
 * :mod:`.ruletext`, :mod:`.savefile` - rule text canonicalisation and
@@ -22,11 +22,11 @@ backends that run through it.
 """
 
 from novanet.drivers.iptables.backend import FirewallBackend, create_backend
-from novanet.drivers.iptables.manager import ApplyStats, IptablesManager
+from novanet.drivers.iptables.firewall import ApplyStats, IptablesFirewall
 from novanet.drivers.iptables.model import (
     DEFAULT_BINARY_NAME, FILTER_TOP, POSTROUTING_BOTTOM, ChainSpec, IptablesTable, RuleItem, RuleSpec)
 
 __all__ = [
     "DEFAULT_BINARY_NAME", "FILTER_TOP", "POSTROUTING_BOTTOM", "ApplyStats", "ChainSpec", "FirewallBackend",
-    "IptablesManager", "IptablesTable", "RuleItem", "RuleSpec", "create_backend",
+    "IptablesFirewall", "IptablesTable", "RuleItem", "RuleSpec", "create_backend",
 ]

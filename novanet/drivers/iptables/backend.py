@@ -64,13 +64,13 @@ def create_backend(name: str, *, namespace: str = "", variant: str = "auto",
     :raises IptablesMixedBackends: the namespace has rules in both variants.
     """
     try:
-        manager: stevedore_driver.DriverManager = stevedore_driver.DriverManager(ENTRY_POINT_GROUP, name, invoke_on_load=False)
+        plugin: stevedore_driver.DriverManager = stevedore_driver.DriverManager(ENTRY_POINT_GROUP, name, invoke_on_load=False)
     except stevedore_exception.NoMatches as exc:
         raise exception.InvalidConfig(
             reason=f"[iptables] backend {name!r} is not an installed {ENTRY_POINT_GROUP} entry point") from exc
     # Built here rather than by stevedore, so that the backend's own typed
     # errors (mixed backends, missing namespace) reach the caller as they are.
-    backend: FirewallBackend = manager.driver(namespace=namespace, variant=variant, xtables_wait=xtables_wait)
+    backend: FirewallBackend = plugin.driver(namespace=namespace, variant=variant, xtables_wait=xtables_wait)
     return backend
 
 

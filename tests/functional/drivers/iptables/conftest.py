@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from novanet.drivers.iptables import IptablesManager
+from novanet.drivers.iptables import IptablesFirewall
 from novanet.drivers.iptables.backend import FirewallBackend
 from novanet.drivers.iptables.libiptc import IptcBackend
 from novanet.drivers.iptables.restore import RestoreBackend
@@ -33,18 +33,18 @@ def make_backend(kind: str, ns: Namespace) -> FirewallBackend:
 
 
 @pytest.fixture
-def managers() -> Iterator[Callable[..., IptablesManager]]:
-    """Build managers (closed after the test): ``managers(kind, ns, **kwargs)``."""
-    made: list[IptablesManager] = []
+def firewalls() -> Iterator[Callable[..., IptablesFirewall]]:
+    """Build firewalls (closed after the test): ``firewalls(kind, ns, **kwargs)``."""
+    made: list[IptablesFirewall] = []
 
-    def build(kind: str, ns: Namespace, **kwargs: object) -> IptablesManager:
-        manager = IptablesManager(make_backend(kind, ns), **kwargs)  # type: ignore[arg-type]
-        made.append(manager)
-        return manager
+    def build(kind: str, ns: Namespace, **kwargs: object) -> IptablesFirewall:
+        firewall = IptablesFirewall(make_backend(kind, ns), **kwargs)  # type: ignore[arg-type]
+        made.append(firewall)
+        return firewall
 
     yield build
-    for manager in made:
-        manager.close()
+    for firewall in made:
+        firewall.close()
 
 
 def save(ns: Namespace, variant: str, counters: bool = False, family: int = 4) -> str:
