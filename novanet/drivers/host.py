@@ -38,7 +38,7 @@ from typing import Any
 
 from novanet import exception
 from novanet.drivers.base import DhcpHost, FloatingForward, HostState, NetworkSpec
-from novanet.drivers.dnsmasq import DnsmasqManager
+from novanet.drivers.dnsmasq import DnsmasqSupervisor
 from novanet.drivers.iptables.builders import (
     ISOLATION_TAG,
     RuleConfig,
@@ -105,11 +105,11 @@ class LinuxNetDriver:
     """Makes a Linux host (or namespace) match the facts."""
 
     def __init__(self, conf: Any, links: LinkLayer | None = None, iptables: IptablesFirewall | None = None,
-                 dnsmasq: DnsmasqManager | None = None) -> None:
+                 dnsmasq: DnsmasqSupervisor | None = None) -> None:
         self.conf = conf
         self.links = links or LinkLayer.from_conf(conf)
         self.iptables = iptables or IptablesFirewall.from_config(conf)
-        self.dnsmasq = dnsmasq or DnsmasqManager.from_conf(conf)
+        self.dnsmasq = dnsmasq or DnsmasqSupervisor.from_conf(conf)
         self.rules = RuleConfig.from_conf(conf)
         self.isolation = bool(conf.iptables.project_isolation)
         self.bound = BoundAddresses(os.path.join(conf.networks_path, "floating-addresses.json"))

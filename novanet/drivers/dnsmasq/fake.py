@@ -1,8 +1,8 @@
 """In-memory :class:`~.backend.FileStore` and :class:`~.backend.ProcessTable`.
 
-They let the lifecycle of :mod:`.manager` be tested without root: a spawned
+They let the lifecycle of :mod:`.supervisor` be tested without root: a spawned
 "dnsmasq" writes its pid file like the real one, HUPs and stops are recorded,
-and a test can plant a foreign process, kill a daemon behind the manager's
+and a test can plant a foreign process, kill a daemon behind the supervisor's
 back, or make spawn and dhcp_release fail.
 """
 

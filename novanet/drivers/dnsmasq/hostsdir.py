@@ -74,7 +74,7 @@ LOG = logging.getLogger(__name__)
 
 class HostsDir:
     """The base file, delta files and ledger of one network (not thread-safe;
-    the manager holds the network's lock)."""
+    the supervisor holds the network's lock)."""
 
     def __init__(self, files: FileStore, paths: NetworkFiles) -> None:
         self._files = files

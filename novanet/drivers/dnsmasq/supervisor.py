@@ -1,6 +1,6 @@
 """One dnsmasq per network on this host: its files, host entries and process.
 
-:class:`DnsmasqManager` is what the ``LinuxNetDriver`` facade calls from
+:class:`DnsmasqSupervisor` is what the ``LinuxNetDriver`` facade calls from
 ``ensure_network``, ``add_dhcp_host``, ``remove_dhcp_host``, ``release_dhcp``,
 ``update_dns``, ``remove_network``, ``init_host`` and ``deferred``. It renders
 with :mod:`.render` and acts through a :class:`~.backend.FileStore` and a
@@ -25,7 +25,7 @@ and ``.stale`` (the ledger); :mod:`.hostsdir` explains the split.
 * **add_host** is one atomic file write that dnsmasq picks up by inotify
   (same pid, no signal). Only an address dnsmasq still remembers for another
   (or an older) entry needs a reload, done at once or, inside
-  :meth:`DnsmasqManager.deferred`, once per network when the block exits.
+  :meth:`DnsmasqSupervisor.deferred`, once per network when the block exits.
 * **remove_host** tombstones the entry (refused at once) and runs
   ``dhcp_release`` on the bridge inside the namespace, which ends the lease
   and makes dnsmasq run the dhcp-script's ``del``. Never a reload.
@@ -69,7 +69,7 @@ from novanet.drivers.dnsmasq.settings import DnsmasqSettings, settings_from_conf
 LOG = logging.getLogger(__name__)
 
 
-class DnsmasqManager:
+class DnsmasqSupervisor:
     """Makes each network's dnsmasq match the facts. See the module docstring."""
 
     def __init__(self, settings: DnsmasqSettings, files: FileStore | None = None,
@@ -85,8 +85,8 @@ class DnsmasqManager:
         self._pending: dict[str, NetworkSpec] = {}
 
     @classmethod
-    def from_conf(cls, conf: cfg.ConfigOpts | None = None) -> DnsmasqManager:
-        """A manager with the real backends and the options of ``conf``."""
+    def from_conf(cls, conf: cfg.ConfigOpts | None = None) -> DnsmasqSupervisor:
+        """A supervisor with the real backends and the options of ``conf``."""
         return cls(settings_from_conf(conf if conf is not None else novanet_conf.CONF))
 
     # -- queries -------------------------------------------------------------------
