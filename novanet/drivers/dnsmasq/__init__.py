@@ -10,7 +10,9 @@ inotify, so it costs no reload; the bulk of the hosts sits in one base
 * :mod:`.hostsdir` — base file, per-host files, and what dnsmasq still remembers.
 * :mod:`.process` — finding, starting, reloading and stopping a dnsmasq.
 * :mod:`.supervisor` — :class:`DnsmasqSupervisor`, what the LinuxNetDriver calls.
-* :mod:`.backend` / :mod:`.privileged` / :mod:`.fake` — the apply layer.
+* :mod:`.backend` — the ``FileStore`` and ``ProcessTable`` protocols the
+  supervisor acts through; :mod:`.privileged` (every host-touching call) is
+  their real implementation, :mod:`.fake` the in-memory one.
 
 ``novanet-dhcpbridge init`` prints :func:`render_leases` of the leases the
 store knows.

@@ -4,7 +4,8 @@
 ``ensure_network``, ``add_dhcp_host``, ``remove_dhcp_host``, ``release_dhcp``,
 ``update_dns``, ``remove_network``, ``init_host`` and ``deferred``. It renders
 with :mod:`.render` and acts through a :class:`~.backend.FileStore` and a
-:class:`~.backend.ProcessTable` (real ones by default, :mod:`.fake` in tests).
+:class:`~.backend.ProcessTable`: the module :mod:`.privileged` by default,
+:mod:`.fake` in tests.
 
 Theory of operation
 -------------------
@@ -55,13 +56,8 @@ from oslo_config import cfg
 from novanet import conf as novanet_conf
 from novanet import exception
 from novanet.drivers.base import DhcpHost, NetworkSpec
-from novanet.drivers.dnsmasq import process, render
-from novanet.drivers.dnsmasq.backend import (
-    FileStore,
-    LinuxProcesses,
-    LocalFiles,
-    ProcessTable,
-)
+from novanet.drivers.dnsmasq import privileged, process, render
+from novanet.drivers.dnsmasq.backend import FileStore, ProcessTable
 from novanet.drivers.dnsmasq.hostsdir import HostsDir
 from novanet.drivers.dnsmasq.process import ProcessState, ProcessStatus
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings, settings_from_conf
@@ -72,11 +68,11 @@ LOG = logging.getLogger(__name__)
 class DnsmasqSupervisor:
     """Makes each network's dnsmasq match the facts. See the module docstring."""
 
-    def __init__(self, settings: DnsmasqSettings, files: FileStore | None = None,
-                 processes: ProcessTable | None = None) -> None:
+    def __init__(self, settings: DnsmasqSettings, files: FileStore = privileged,
+                 processes: ProcessTable = privileged) -> None:
         self.settings = settings
-        self.files: FileStore = files if files is not None else LocalFiles()
-        self.processes: ProcessTable = processes if processes is not None else LinuxProcesses()
+        self.files = files
+        self.processes = processes
         self._guard = threading.Lock()
         self._locks: dict[str, threading.RLock] = {}
         self._dirs: dict[str, HostsDir] = {}
@@ -188,7 +184,7 @@ class DnsmasqSupervisor:
         if not self.processes.device_exists(device, self.settings.namespace):
             LOG.debug("Not releasing %s (%s): %s does not exist", address, mac, device)
             return
-        self.processes.release(self.settings.release_binary, device, str(address), mac, self.settings.namespace)
+        self.processes.dhcp_release(self.settings.release_binary, device, str(address), mac, self.settings.namespace)
 
     def update_dns(self, network: NetworkSpec, hosts: Sequence[DhcpHost]) -> None:
         """Publish the DNS names of all ``network``'s instances (multi_host only).
@@ -302,9 +298,9 @@ class DnsmasqSupervisor:
         self._prepared.add(key)
 
     def _write_if_changed(self, path: str, text: str) -> bool:
-        if self.files.read(path) == text:
+        if self.files.read_file(path) == text:
             return False
-        self.files.write(path, text)
+        self.files.write_file(path, text)
         return True
 
     def _converge_process(self, network: NetworkSpec, paths: render.NetworkFiles, argv: Sequence[str],
@@ -364,7 +360,7 @@ class DnsmasqSupervisor:
         with self._lock(device):
             process.stop(self.files, self.processes, paths)
             for path in (paths.pid, paths.opts, paths.hostsfile, paths.ledger):
-                self.files.remove(path)
+                self.files.remove_file(path)
             for path in (paths.hostsdir, paths.dnsdir):
                 self.files.remove_tree(path)
             with self._guard:

@@ -147,15 +147,15 @@ def test_a_foreign_pid_is_never_signalled() -> None:
     paths = r.supervisor.paths(NET)
     r.files.ensure_dir(ROOT)
     stranger = r.procs.add_foreign(["/usr/bin/sleep", "60"])
-    r.files.write(paths.pid, f"{stranger}\n")
+    r.files.write_file(paths.pid, f"{stranger}\n")
     assert r.supervisor.status(NET).state is ProcessState.STOPPED
     assert not r.supervisor.is_running(NET)
     r.supervisor.ensure_network(NET, [host(1)])
     assert r.pid != stranger
-    r.files.write(paths.pid, f"{stranger}\n")
+    r.files.write_file(paths.pid, f"{stranger}\n")
     r.supervisor.remove_network(NET)
     assert all(pid != stranger for pid, _ in r.procs.signals)
-    assert r.procs.inspect(stranger) is not None
+    assert r.procs.read_process(stranger) is not None
 
 
 def test_a_dnsmasq_for_another_network_is_not_ours() -> None:
@@ -163,10 +163,10 @@ def test_a_dnsmasq_for_another_network_is_not_ours() -> None:
     other = dataclasses.replace(NET, bridge="br200")
     r.supervisor.ensure_network(other, [])
     other_pid = r.procs.spawned[0]
-    r.files.write(r.supervisor.paths(NET).pid, f"{other_pid}\n")
+    r.files.write_file(r.supervisor.paths(NET).pid, f"{other_pid}\n")
     assert r.supervisor.status(NET).state is ProcessState.STOPPED
     r.supervisor.remove_network(NET)
-    assert r.procs.inspect(other_pid) is not None
+    assert r.procs.read_process(other_pid) is not None
 
 
 def test_dead_dnsmasq_is_restarted() -> None:
@@ -262,14 +262,14 @@ def test_init_host_converges_removes_leftovers_and_is_idempotent() -> None:
     r.supervisor.ensure_network(gone, [host(7)])
     gone_pid = r.procs.spawned[0]
     r.supervisor.ensure_network(NET, [host(1), host(9)])
-    r.files.write(f"{ROOT}/unrelated.conf", "not ours\n")
-    r.files.write(f"{ROOT}/novanet-brgone.hostsdir/leftover", "x\n")
+    r.files.write_file(f"{ROOT}/unrelated.conf", "not ours\n")
+    r.files.write_file(f"{ROOT}/novanet-brgone.hostsdir/leftover", "x\n")
     fresh = DnsmasqSupervisor(SETTINGS, r.files, r.procs)  # the daemon restarted
     state = [(NET, [host(1), host(2)]), (dataclasses.replace(NET, bridge="brnodhcp", enable_dhcp=False), [])]
 
     fresh.init_host(state)
 
-    assert r.procs.inspect(gone_pid) is None
+    assert r.procs.read_process(gone_pid) is None
     assert sorted(r.files.list_dir(ROOT)) == ["novanet-br100.dhcphosts", "novanet-br100.hostsdir",
                                              "novanet-br100.opts", "novanet-br100.pid", "unrelated.conf"]
     assert r.served() == ["fa163e000001", "fa163e000002"]
@@ -284,7 +284,7 @@ def test_network_without_dhcp_gets_no_dnsmasq() -> None:
     r.supervisor.ensure_network(NET, [host(1)])
     pid = r.pid
     r.supervisor.ensure_network(dataclasses.replace(NET, enable_dhcp=False), [host(1)])
-    assert r.procs.inspect(pid) is None
+    assert r.procs.read_process(pid) is None
     assert r.files.list_dir(ROOT) == []
 
 
