@@ -51,7 +51,7 @@ from novanet.drivers.iptables.builders import (
     project_isolation_rules,
 )
 from novanet.drivers.iptables.firewall import IptablesFirewall
-from novanet.drivers.linux_net import LinkLayer
+from novanet.drivers.linux_net import GatewaySpec, Links
 
 LOG = logging.getLogger(__name__)
 
@@ -104,10 +104,10 @@ class BoundAddresses:
 class LinuxNetDriver:
     """Makes a Linux host (or namespace) match the facts."""
 
-    def __init__(self, conf: Any, links: LinkLayer | None = None, iptables: IptablesFirewall | None = None,
+    def __init__(self, conf: Any, links: Links | None = None, iptables: IptablesFirewall | None = None,
                  dnsmasq: DnsmasqSupervisor | None = None) -> None:
         self.conf = conf
-        self.links = links or LinkLayer.from_conf(conf)
+        self.links = links or Links.from_conf(conf)
         self.iptables = iptables or IptablesFirewall.from_config(conf)
         self.dnsmasq = dnsmasq or DnsmasqSupervisor.from_conf(conf)
         self.rules = RuleConfig.from_conf(conf)
@@ -142,7 +142,7 @@ class LinuxNetDriver:
         if network.should_create_bridge:
             self.links.plug(network)
         if network.gateway_on_host and network.dhcp_server and network.cidr:
-            self.links.ensure_gateway(network)
+            self.links.ensure_gateway(network.bridge, GatewaySpec.from_network(network))
         self.iptables.ensure(network_tag(network), network_rules(network, self.rules))
         self._networks[network.uuid] = network
 
@@ -188,11 +188,11 @@ class LinuxNetDriver:
         self.iptables.apply()
         # NOTE(nova-network): NAT first, then the address, so the first packet
         # to the address already finds its DNAT (a test checked this order).
-        self.links.bind_floating_ip(forward.floating, forward.interface)
+        self.links.bind_floating_ip(forward.floating, device)
         self.bound.add(forward.floating, device)
 
     def remove_floating_ip(self, forward: FloatingForward) -> None:
-        self.links.unbind_floating_ip(forward.floating, forward.interface)
+        self.links.unbind_floating_ip(forward.floating, self.links.public_device(forward.interface))
         self.bound.discard(forward.floating)
         self.iptables.remove(floating_tag(forward.floating))
         self.iptables.apply()
@@ -249,7 +249,7 @@ class LinuxNetDriver:
                     LOG.info("Unbinding %s from %s: no floating IP fact backs it any more", address, device)
                     stale.setdefault(device, []).append(address)
             for device, addresses in stale.items():
-                self.links.unbind_floating_ips(addresses, device)
+                self.links.unbind_floating_ips(addresses, self.links.public_device(device))
             self.bound.replace({a: d for d, addresses in by_device.items() for a in addresses})
             removed = self.links.remove_stale_devices(networks)
             if removed:
