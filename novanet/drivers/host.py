@@ -249,7 +249,7 @@ class LinuxNetDriver:
                     LOG.info("Unbinding %s from %s: no floating IP fact backs it any more", address, device)
                     stale.setdefault(device, []).append(address)
             for device, addresses in stale.items():
-                self.links.unbind_floating_ips(addresses, self.links.public_device(device))
+                self.links.unbind_floating_ips(addresses, device)
             self.bound.replace({a: d for d, addresses in by_device.items() for a in addresses})
             removed = self.links.remove_stale_devices(networks)
             if removed:

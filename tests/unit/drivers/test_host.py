@@ -132,3 +132,12 @@ def test_init_host_from_a_restarted_daemon_changes_nothing(state: Path) -> None:
     rig.restarted().init_host(full)
     assert (len(rig.kernel.applied), len(rig.iptables.restores()), len(rig.procs.spawned)) == (applied, restores, 1)
     assert rig.procs.signals == []
+
+
+def test_init_host_unbinds_a_stale_floating_address_where_it_was_bound(state: Path) -> None:
+    first = Rig(state)
+    first.driver.add_floating_ip(FLOAT)
+    # A restart after public_interface changed, with the floating IP gone.
+    first.restarted(public_interface="eth3").init_host(HostState(networks=((NET, (HOST,)),), floating=()))
+    assert first.addresses("eth2") == []
+    assert json.loads((state / "networks" / "floating-addresses.json").read_text()) == {}
