@@ -31,6 +31,7 @@ time the same number of sequential associations would take.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -45,10 +46,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from novanet.drivers.base import FloatingForward  # noqa: E402
 from novanet.drivers.iptables import IptablesFirewall, builders  # noqa: E402
-from novanet.drivers.iptables.backend import FirewallBackend  # noqa: E402
-from novanet.drivers.iptables.libiptc import IptcBackend  # noqa: E402
+from novanet.drivers.iptables.backend import FirewallBackend, create_backend  # noqa: E402
 from novanet.drivers.iptables.privileged import NamespaceExecutor  # noqa: E402
-from novanet.drivers.iptables.restore import RestoreBackend  # noqa: E402
 
 BACKENDS = {"restore-nft": ("iptables-restore", "nft"), "restore-legacy": ("iptables-restore", "legacy"),
             "python-iptables-legacy": ("python-iptables", "legacy")}
@@ -85,8 +84,9 @@ def namespace() -> Iterator[str]:
 
 
 def make_backend(kind: str, ns: str) -> FirewallBackend:
+    """The backend by its entry point, as the daemon loads it."""
     name, variant = BACKENDS[kind]
-    return IptcBackend(ns, variant) if name == "python-iptables" else RestoreBackend(ns, variant)
+    return create_backend(name, namespace=ns, variant=variant)
 
 
 def forward(index: int) -> FloatingForward:
@@ -225,6 +225,9 @@ def main() -> None:
     sizes = [1000, 10000] if args.quick else [int(size) for size in args.sizes.split(",")]
     reps, threads = (3, 200) if args.quick else (args.reps, args.threads)
     kinds = args.backends.split(",")
+    if "python-iptables-legacy" in kinds and importlib.util.find_spec("iptc") is None:
+        print("# python-iptables-legacy skipped: the optional plugin needs pip install 'novanet[iptc]'")
+        kinds.remove("python-iptables-legacy")
     print(f"# iptables {subprocess.run(['iptables', '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"{os.cpu_count()} CPUs; times are wall clock; 'x' columns are ratios")
     for kind in kinds:

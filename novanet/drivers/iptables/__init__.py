@@ -12,7 +12,8 @@
   ``iptables-save`` parsing;
 * backends (entry points ``novanet.firewall_backends``, :mod:`.backend`):
   :mod:`.restore` (``iptables-restore``, nft or legacy, detected by
-  :mod:`.detect`), :mod:`.libiptc` (``python-iptables``), :mod:`.fake`;
+  :mod:`.detect`), :mod:`.libiptc` (``python-iptables``, an optional
+  plugin), :mod:`.fake`;
   :mod:`.privileged` runs their commands and calls inside a network namespace;
 * :mod:`.builders` - pure rule builders from ``NetworkSpec`` /
   ``FloatingForward`` and options.

@@ -1,5 +1,11 @@
 """The ``python-iptables`` backend: libiptc, for hosts on legacy iptables.
 
+An optional plugin: never the default, loaded only through its entry point
+(``[iptables] backend = python-iptables``), its library only in the ``iptc``
+extra. ``tools/bench_iptables.py`` finds it slower than ``iptables-restore``
+on every measure (README, design notes); it stays because the design card
+names it.
+
 The planner's restore text is translated, line by line, into libiptc calls
 (:func:`translate` is pure; :class:`IptcBackend` executes), one handle and
 one commit per table, on the namespace's worker thread (:mod:`.privileged`):

@@ -9,11 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from novanet.drivers.iptables import IptablesFirewall
-from novanet.drivers.iptables.backend import FirewallBackend
-from novanet.drivers.iptables.libiptc import IptcBackend
-from novanet.drivers.iptables.restore import RestoreBackend
+from novanet.drivers.iptables.backend import FirewallBackend, create_backend
 from tests.fixtures.netns import Namespace
-from tests.fixtures.services import require_tool
+from tests.fixtures.services import require_module, require_tool
 from tests.fixtures.wait import wait_until
 
 #: backend kinds: (entry point, variant)
@@ -24,12 +22,18 @@ BackendFactory = Callable[[str, Namespace], FirewallBackend]
 
 
 def make_backend(kind: str, ns: Namespace) -> FirewallBackend:
-    """A backend of ``kind`` driving namespace ``ns``."""
+    """A backend of ``kind`` driving namespace ``ns``, loaded by its entry point
+    as the daemon loads it."""
     name, variant = KINDS[kind]
     require_tool(f"iptables-{variant}-restore")
     if name == "python-iptables":
-        return IptcBackend(ns.name, variant)
-    return RestoreBackend(ns.name, variant)
+        require_iptc()
+    return create_backend(name, namespace=ns.name, variant=variant)
+
+
+def require_iptc() -> None:
+    """The python-iptables backend is an optional plugin: its tests need the extra."""
+    require_module("iptc", "pip install 'novanet[iptc]'")
 
 
 @pytest.fixture
