@@ -92,7 +92,7 @@ def test_the_kernel_backend_is_the_privileged_module() -> None:
 
 def test_unknown_segment_driver_is_a_config_error() -> None:
     links, _ = links_on(segment_driver="gre")
-    with pytest.raises(exception.InvalidConfig, match="'gre' is not an entry point"):
+    with pytest.raises(exception.InvalidConfig, match="'gre' is not an installed entry point"):
         links.plug(VLAN)
 
 
