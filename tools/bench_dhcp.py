@@ -38,7 +38,7 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from novanet.drivers.base import DhcpHost, NetworkSpec
-from novanet.drivers.dnsmasq import DnsmasqSupervisor, DnsmasqSettings, render
+from novanet.drivers.dnsmasq import DnsmasqSettings, DnsmasqSupervisor, paths, render
 from novanet.drivers.dnsmasq.privileged import write_file
 from tests.fixtures.netns import Namespace
 from tests.functional.drivers.dnsmasq import dhcpprobe
@@ -152,7 +152,7 @@ def bench_hostsfile(n: int, repeat: int, host: Namespace, prober: Prober, workdi
                           gateway="198.18.0.1", dhcp_server="198.18.0.1", dhcp_start="198.18.0.2",
                           netmask="255.255.0.0")
     os.makedirs(settings.networks_path, mode=0o755)
-    files = render.network_files(settings, BRIDGE)
+    files = paths.network_files(settings, BRIDGE)
     hostsfile = os.path.join(settings.networks_path, "hosts")
     lines = [render.render_host_entry(network, host_of(i), settings).text for i in range(n - 1)]
     # nova-network's way: one hosts file, no hosts directory.

@@ -59,10 +59,9 @@ from collections import Counter
 from collections.abc import Mapping
 
 from novanet.drivers.dnsmasq.backend import FileStore
+from novanet.drivers.dnsmasq.paths import NetworkFiles, host_file_name
 from novanet.drivers.dnsmasq.render import (
     HostEntry,
-    NetworkFiles,
-    host_file_name,
     parse_host_entry,
     parse_host_line,
     render_hostsfile,

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 
 from novanet import exception
 from novanet.drivers.dnsmasq.backend import FileStore, ProcessInfo, ProcessTable
-from novanet.drivers.dnsmasq.render import NetworkFiles
+from novanet.drivers.dnsmasq.paths import NetworkFiles
 
 LOG = logging.getLogger(__name__)
 

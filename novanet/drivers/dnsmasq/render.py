@@ -45,16 +45,7 @@ import netaddr
 
 from novanet import exception
 from novanet.drivers.base import DhcpHost, DhcpLease, NetworkSpec
-from novanet.drivers.dnsmasq.paths import (  # noqa: F401 - re-exported
-    FILE_PREFIX,
-    FILE_SUFFIXES,
-    NetworkFiles,
-    check_device,
-    device_of,
-    host_file_name,
-    network_files,
-    normalize_mac,
-)
+from novanet.drivers.dnsmasq.paths import FILE_PREFIX, host_file_name, network_files, normalize_mac
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings
 
 LOG = logging.getLogger(__name__)

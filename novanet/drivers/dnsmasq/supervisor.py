@@ -59,6 +59,7 @@ from novanet.drivers.base import DhcpHost, NetworkSpec
 from novanet.drivers.dnsmasq import privileged, process, render
 from novanet.drivers.dnsmasq.backend import FileStore, ProcessTable
 from novanet.drivers.dnsmasq.hostsdir import HostsDir
+from novanet.drivers.dnsmasq.paths import NetworkFiles, check_device, device_of, network_files, normalize_mac
 from novanet.drivers.dnsmasq.process import ProcessState, ProcessStatus
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings, settings_from_conf
 
@@ -87,9 +88,9 @@ class DnsmasqSupervisor:
 
     # -- queries -------------------------------------------------------------------
 
-    def paths(self, network: NetworkSpec) -> render.NetworkFiles:
+    def paths(self, network: NetworkSpec) -> NetworkFiles:
         """The files of ``network``'s dnsmasq."""
-        return render.network_files(self.settings, network.bridge)
+        return network_files(self.settings, network.bridge)
 
     def status(self, network: NetworkSpec) -> ProcessStatus:
         """Whether our dnsmasq for ``network`` runs, and with the wanted flags."""
@@ -163,7 +164,7 @@ class DnsmasqSupervisor:
 
         :raises NetworkDhcpReleaseFailed: if dhcp_release fails.
         """
-        mac = render.normalize_mac(host.mac)
+        mac = normalize_mac(host.mac)
         paths = self.paths(network)
         with self._lock(paths.device):
             self._hostsdir(paths).remove(mac)
@@ -177,10 +178,10 @@ class DnsmasqSupervisor:
 
         :raises NetworkDhcpReleaseFailed: if dhcp_release fails.
         """
-        mac = render.normalize_mac(mac)
+        mac = normalize_mac(mac)
         if not netaddr.valid_ipv4(str(address)):
             raise exception.InvalidAddress(address=address)
-        device = render.check_device(network.bridge)
+        device = check_device(network.bridge)
         if not self.processes.device_exists(device, self.settings.namespace):
             LOG.debug("Not releasing %s (%s): %s does not exist", address, mac, device)
             return
@@ -202,7 +203,7 @@ class DnsmasqSupervisor:
 
     def remove_network(self, network: NetworkSpec) -> None:
         """Stop ``network``'s dnsmasq (if ours) and remove its files."""
-        self._remove_device(render.check_device(network.bridge))
+        self._remove_device(check_device(network.bridge))
 
     def tidy(self, network: NetworkSpec, force: bool = False) -> bool:
         """Fold the per-host files into the base file (one write, no signal) and,
@@ -280,14 +281,14 @@ class DnsmasqSupervisor:
         with self._guard:
             return self._locks.setdefault(device, threading.RLock())
 
-    def _hostsdir(self, paths: render.NetworkFiles) -> HostsDir:
+    def _hostsdir(self, paths: NetworkFiles) -> HostsDir:
         with self._guard:
             found = self._dirs.get(paths.device)
             if found is None:
                 found = self._dirs[paths.device] = HostsDir(self.files, paths)
             return found
 
-    def _prepare(self, paths: render.NetworkFiles, network: NetworkSpec) -> None:
+    def _prepare(self, paths: NetworkFiles, network: NetworkSpec) -> None:
         key = f"{paths.device}{'+dns' if network.multi_host else ''}"
         if key in self._prepared:
             return
@@ -303,7 +304,7 @@ class DnsmasqSupervisor:
         self.files.write_file(path, text)
         return True
 
-    def _converge_process(self, network: NetworkSpec, paths: render.NetworkFiles, argv: Sequence[str],
+    def _converge_process(self, network: NetworkSpec, paths: NetworkFiles, argv: Sequence[str],
                           env: dict[str, str], needs_reload: bool) -> int:
         current = process.status(self.files, self.processes, paths, argv, env, self.settings.namespace)
         if current.state is ProcessState.CURRENT and current.pid is not None:
@@ -338,7 +339,7 @@ class DnsmasqSupervisor:
         self._write_if_changed(paths.opts, render.render_opts(network, self.settings))
         self._converge_process(network, paths, argv, env, needs_reload=False)
 
-    def _reload(self, paths: render.NetworkFiles, pid: int) -> bool:
+    def _reload(self, paths: NetworkFiles, pid: int) -> bool:
         hosts = self._hostsdir(paths)
         hosts.consolidate()
         if not process.reload(self.processes, pid):
@@ -350,13 +351,13 @@ class DnsmasqSupervisor:
     def _devices_on_disk(self) -> set[str]:
         devices = set()
         for name in self.files.list_dir(self.settings.networks_path):
-            device = render.device_of(name)
+            device = device_of(name)
             if device is not None:
                 devices.add(device)
         return devices
 
     def _remove_device(self, device: str) -> None:
-        paths = render.network_files(self.settings, device)
+        paths = network_files(self.settings, device)
         with self._lock(device):
             process.stop(self.files, self.processes, paths)
             for path in (paths.pid, paths.opts, paths.hostsfile, paths.ledger):

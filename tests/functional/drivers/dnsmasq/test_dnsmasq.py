@@ -14,7 +14,7 @@ from novanet import exception
 from novanet.drivers.base import DhcpLease
 from novanet.drivers.dnsmasq import DnsmasqSupervisor, ProcessState, render_leases
 from novanet.drivers.dnsmasq.privileged import read_process
-from novanet.drivers.dnsmasq.render import host_file_name
+from novanet.drivers.dnsmasq.paths import host_file_name
 from tests.fixtures.wait import wait_until
 from tests.functional.drivers.dnsmasq import dhcpprobe
 from tests.functional.drivers.dnsmasq.conftest import (

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from novanet import exception
-from novanet.drivers.dnsmasq import privileged, process, render
+from novanet.drivers.dnsmasq import privileged, process
+from novanet.drivers.dnsmasq.paths import network_files
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings
 
 
@@ -132,7 +133,7 @@ def test_unknown_namespace_is_a_driver_error() -> None:
 
 
 def test_stale_pid_file_naming_a_live_stranger_is_left_alone(tmp_path: Path) -> None:
-    paths = render.network_files(DnsmasqSettings(networks_path=str(tmp_path), dhcpbridge="/bin/true"), "br9")
+    paths = network_files(DnsmasqSettings(networks_path=str(tmp_path), dhcpbridge="/bin/true"), "br9")
     stranger = subprocess.Popen(["sleep", "60"])
     try:
         privileged.write_file(paths.pid, f"{stranger.pid}\n")
@@ -145,7 +146,7 @@ def test_stale_pid_file_naming_a_live_stranger_is_left_alone(tmp_path: Path) -> 
 
 
 def test_our_process_is_recognised_and_stopped(tmp_path: Path) -> None:
-    paths = render.network_files(DnsmasqSettings(networks_path=str(tmp_path), dhcpbridge="/bin/true"), "br9")
+    paths = network_files(DnsmasqSettings(networks_path=str(tmp_path), dhcpbridge="/bin/true"), "br9")
     ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", f"--pid-file={paths.pid}"])
     try:
         privileged.write_file(paths.pid, f"{ours.pid}\n")
