@@ -5,9 +5,13 @@ Theory of operation
 Implements :class:`~novanet.drivers.base.NetworkDriver` for a Linux host (or
 the network namespace named by ``[linux_net] namespace``):
 
-* a network is a segment + bridge + gateway address (:mod:`.linux_net`), its
-  rules under the iptables tag ``network:<uuid>`` (:mod:`.iptables`), and a
-  dnsmasq (:mod:`.dnsmasq`);
+* a network is a segment + bridge + gateway address (:class:`Links
+  <novanet.drivers.linux_net.links.Links>`), its rules under the iptables tag
+  ``network:<uuid>`` (:class:`IptablesFirewall
+  <novanet.drivers.iptables.firewall.IptablesFirewall>`), and a dnsmasq
+  (:class:`DnsmasqSupervisor <novanet.drivers.dnsmasq.supervisor.DnsmasqSupervisor>`);
+  each of the three goes through a pure planner to its driver's
+  ``privileged`` module;
 * a floating IP is its NAT rules under ``floating:<address>``, added
   **before** the address is bound on the public interface, and removed
   after it is unbound, followed by a conntrack cleanup of the fixed address;
