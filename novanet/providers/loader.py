@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from stevedore import driver as stevedore_driver
 from stevedore import extension
 
 from novanet import exception
+from novanet.plugins import load_plugin
 from novanet.providers.base import NetworkProvider
 
 NAMESPACE = "novanet.baremetal.network_providers"
@@ -57,6 +57,5 @@ def get_provider(name: str, conf: Any) -> NetworkProvider:
     with _lock:
         provider = _loaded.get(name)
         if provider is None:
-            mgr: Any = stevedore_driver.DriverManager(NAMESPACE, name, invoke_on_load=True)
-            provider = _loaded[name] = mgr.driver
+            provider = _loaded[name] = load_plugin(NAMESPACE, name, "network provider")()
         return provider

@@ -19,9 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from stevedore import driver as stevedore_driver
-
-from novanet import exception
+from novanet.plugins import load_plugin
 
 NAMESPACE = "novanet.baremetal.switch_drivers"
 
@@ -51,10 +49,5 @@ def load_switch(name: str, conf: Any) -> SwitchDriver:
 
     :raises InvalidConfig: no such driver.
     """
-    try:
-        mgr: Any = stevedore_driver.DriverManager(NAMESPACE, name, invoke_on_load=False)
-    except Exception as error:  # stevedore raises NoMatches, or the import error
-        raise exception.InvalidConfig(
-            reason=f"[baremetal] switch_driver {name!r} cannot be loaded ({error}); choose linux_bridge")
-    switch: SwitchDriver = mgr.driver(conf)
+    switch: SwitchDriver = load_plugin(NAMESPACE, name, "[baremetal] switch_driver")(conf)
     return switch

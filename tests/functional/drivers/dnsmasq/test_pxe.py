@@ -31,7 +31,7 @@ def lease_text(lab: DhcpLab, ifname: str) -> str:
 
 def test_pxe_options_follow_the_tag(dhcp_lab: DhcpLab) -> None:
     network = make_network()
-    mgr = dhcp_lab.manager(network, pxe_bootfile="pxelinux.0")
+    mgr = dhcp_lab.supervisor(network, pxe_bootfile="pxelinux.0")
     node, vm = host(1, pxe=True), host(2)
     mgr.ensure_network(network, [node, vm])
     node_if, vm_if = dhcp_lab.plug(node.mac), dhcp_lab.plug(vm.mac)
@@ -62,7 +62,7 @@ def test_pxe_options_follow_the_tag(dhcp_lab: DhcpLab) -> None:
 
 def test_a_reload_without_tagged_hosts_is_a_sighup(dhcp_lab: DhcpLab) -> None:
     network = make_network()
-    mgr = dhcp_lab.manager(network, pxe_bootfile="pxelinux.0")
+    mgr = dhcp_lab.supervisor(network, pxe_bootfile="pxelinux.0")
     vm = host(2)
     mgr.ensure_network(network, [vm])
     pid = mgr.status(network).pid

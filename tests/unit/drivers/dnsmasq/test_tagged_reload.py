@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 
-from novanet.drivers.dnsmasq import DnsmasqManager
+from novanet.drivers.dnsmasq import DnsmasqSupervisor
 from novanet.drivers.dnsmasq.fake import FakeFiles, FakeProcesses
 from tests.unit.drivers.dnsmasq.facts import NET, SETTINGS, host
 
@@ -16,7 +16,7 @@ HUP = int(signal.SIGHUP)
 def test_rewriting_a_tagged_entry_restarts_dnsmasq() -> None:
     files = FakeFiles()
     procs = FakeProcesses(files)
-    mgr = DnsmasqManager(PXE, files, procs)
+    mgr = DnsmasqSupervisor(PXE, files, procs)
     node = host(1, pxe=True)
     mgr.ensure_network(NET, [node, host(2)])
     first = mgr.status(NET).pid
@@ -36,13 +36,13 @@ def test_rewriting_a_tagged_entry_restarts_dnsmasq() -> None:
 def test_the_ledger_remembers_a_stale_tagged_entry_across_restarts() -> None:
     files = FakeFiles()
     procs = FakeProcesses(files)
-    mgr = DnsmasqManager(PXE, files, procs)
+    mgr = DnsmasqSupervisor(PXE, files, procs)
     node = host(1, pxe=True)
     mgr.ensure_network(NET, [node])
     mgr.remove_host(NET, node)
     assert files.files[mgr.paths(NET).ledger] == "10.0.0.11 fa:16:3e:00:00:01 tagged\n"
     # A new daemon reads the same files: dnsmasq may still hold the tagged entry.
-    again = DnsmasqManager(PXE, files, procs)
+    again = DnsmasqSupervisor(PXE, files, procs)
     assert again.hosts_dir(NET).holds_tags
     assert again.tidy(NET, force=True)
     assert not again.hosts_dir(NET).holds_tags and [s for s in procs.signals if s[1] == HUP] == []
