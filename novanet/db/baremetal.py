@@ -16,7 +16,9 @@ Theory of operation
   PXE, and its MAC: the port's while bound, its own otherwise) change
   together, after the host steps succeeded. The MACs of VIFs that are
   unbound are given back before others take them, so the one-live-VIF-per-MAC
-  constraint holds inside the transaction too.
+  constraint holds inside the transaction too. Lease flags are left alone:
+  an address whose lease may still be alive (``dhcp_release`` failed) is
+  never freed early; the release event or the timeout task frees it.
 """
 
 from __future__ import annotations
@@ -270,13 +272,6 @@ def node_commit(node_id: int, phase: str | None, phase_provider: str | None,
                 session.execute(update(VirtualInterface)
                                 .where(VirtualInterface.uuid == vif_uuid, VirtualInterface.deleted == 0)
                                 .values(address=binding.mac, updated_at=now))
-            if not binding.bound:
-                # The lease was released with dhcp_release; its 'del' event
-                # would name a MAC this VIF no longer has.
-                vif_id = select(VirtualInterface.id).where(VirtualInterface.uuid == vif_uuid,
-                                                           VirtualInterface.deleted == 0).scalar_subquery()
-                session.execute(update(FixedIp).where(FixedIp.virtual_interface_id == vif_id, FixedIp.deleted == 0)
-                                .values(leased=False))
 
 
 def node_set_error(node_id: int, error: str | None) -> None:

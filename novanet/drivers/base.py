@@ -65,6 +65,10 @@ class NetworkSpec:
     vpn_public_address: str | None = None
     vpn_public_port: int | None = None
     vpn_private_address: str | None = None
+    #: A baremetal management network (provisioning, cleaning, rescuing):
+    #: nodes on it reach only this host's DHCP, TFTP, DNS and conductor
+    #: ports, and nothing is forwarded (see novanet.providers).
+    management: bool = False
 
     @property
     def is_external(self) -> bool:

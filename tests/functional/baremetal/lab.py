@@ -185,6 +185,17 @@ class BaremetalLab:
         CONF.set_override(name, value, group=group)
         self.overrides.append((name, group))
 
+    def write_config(self) -> Path:
+        """This lab's options as a configuration file, for another process."""
+        sections: dict[str, list[str]] = {"DEFAULT": [], "database": [f"connection = {self.store}"]}
+        for name, group in self.overrides:
+            value = getattr(CONF[group], name) if group else getattr(CONF, name)
+            text = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+            sections.setdefault(group or "DEFAULT", []).append(f"{name} = {text}")
+        path = self.workdir / "lab.conf"
+        path.write_text("".join(f"[{s}]\n" + "".join(f"{line}\n" for line in lines) for s, lines in sections.items()))
+        return path
+
     def close(self) -> None:
         self.bridge.stop()
         self.driver.close()

@@ -37,3 +37,12 @@ def test_management_rules_are_top_rules_in_input_and_forward() -> None:
 def test_without_conductor_ports_only_the_services() -> None:
     rules = [i.rule for i in management_rules(PROV, builders.RuleConfig()) if isinstance(i, RuleSpec)]
     assert not any("--dport 6385" in r for r in rules) and "-i brprov -j DROP" in rules
+
+
+def test_network_rules_add_them_only_for_management_networks() -> None:
+    import dataclasses
+    cfg = builders.RuleConfig(conductor_ports=(6385,))
+    plain = builders.network_rules(PROV, cfg)
+    managed = builders.network_rules(dataclasses.replace(PROV, management=True), cfg)
+    assert set(plain) < set(managed)
+    assert set(managed) - set(plain) == set(management_rules(PROV, cfg))
