@@ -23,9 +23,9 @@ from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
 from novanet.metadata import network_data, tiered
 from novanet.providers import inventory
-from novanet.providers.fake import FakeNodeHost
 from novanet.providers.service import BaremetalNetworks
 from novanet.rpc.context import get_admin_context
+from tests.fixtures.bmhost import FakeNodeHost
 from tests.functional.metadata.test_cloud_init import cloud_init, run_cloud_init  # noqa: F401
 
 NICS = {"52:54:00:00:01:01": "enp1s0", "52:54:00:00:01:02": "enp2s0", "52:54:00:00:00:03": "enp3s0"}

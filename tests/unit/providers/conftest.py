@@ -15,8 +15,8 @@ from novanet.drivers.fake import RecordingDriver
 from novanet.drivers.switch.fake import FakeSwitch
 from novanet.manager.flat import FlatDHCPManager
 from novanet.providers import inventory
-from novanet.providers.fake import FakeNodeHost
 from novanet.providers.service import BaremetalNetworks
+from tests.fixtures.bmhost import FakeNodeHost
 
 
 @dataclasses.dataclass

@@ -178,9 +178,10 @@ def test_the_lock_is_the_store(lab: Lab) -> None:
         CONF.clear_override("node_lock_retry_attempts", group="baremetal")
     assert lab.switch.moves == [] and lab.describe()["phase"] == "none"
     # A lock older than node_lock_timeout was left by a dead process: taken over.
+    import datetime
+
     from novanet.db import session
     from novanet.db.baremetal_models import BaremetalNode
-    import datetime
     with session.writer() as s:
         s.get_one(BaremetalNode, node.id).reserved_at = bmdb.utcnow() - datetime.timedelta(hours=1)
     assert lab.switch_op("add_provisioning_network")["phase"] == "provisioning"

@@ -168,8 +168,8 @@ def test_port_groups_move_as_one(lab: Lab) -> None:
 
 
 def test_vif_attach_prefers_groups_then_pxe_ports(lab: Lab) -> None:
-    from novanet.manager.flat import FlatDHCPManager
     from novanet.drivers.fake import RecordingDriver
+    from novanet.manager.flat import FlatDHCPManager
     FlatDHCPManager("bm-host", driver=RecordingDriver()).create_networks(label="tenant-c", cidr="10.30.0.0/28",
                                                                           bridge="brtc")
     lab.node(pxe_ports=1)
