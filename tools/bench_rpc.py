@@ -206,8 +206,8 @@ def direct_allocations(store_url: str, count: int) -> float:
     from novanet.db import session
     from novanet.drivers.fake import RecordingDriver
     from novanet.manager.flat import FlatDHCPManager
-    from novanet.manager.types import InstanceInfo
-    from novanet.rpc.context import RequestContext
+    from novanet.types import InstanceInfo
+    from novanet.context import RequestContext
 
     session.dispose_engines()
     CONF.set_override("connection", store_url, group="database")
@@ -247,7 +247,7 @@ def main() -> int:
     from novanet.conf import CONF
     from novanet.rpc import transport as rpc_transport
     from novanet.rpc.client import NetworkAPI
-    from novanet.rpc.context import RequestContext, get_admin_context
+    from novanet.context import RequestContext, get_admin_context
     from novanet.rpc.messaging import oslo_messaging
 
     CONF([], project="novanet", default_config_files=[])

@@ -32,8 +32,8 @@ from novanet.db.models import Network, VirtualInterface, utcnow
 from novanet.drivers.base import DhcpHost
 from novanet.manager import create, nw_info, specs
 from novanet.manager.queries import LegacyQueries, row_dict
-from novanet.manager.types import InstanceInfo, RequestedNetwork
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.types import InstanceInfo, RequestedNetwork
+from novanet.context import RequestContext, get_admin_context
 
 LOG = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from novanet.manager.base import NetworkManager
 from novanet.manager.floating import FloatingIP
 from novanet.manager.rpc_allocate import RPCAllocateFixedIP
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 
 class FlatManager(NetworkManager):

@@ -24,8 +24,8 @@ from novanet.db import api as db
 from novanet.drivers.base import FloatingForward
 from novanet.manager.base import NetworkManager
 from novanet.manager.queries import row_dict
-from novanet.manager.types import InstanceInfo, RequestedNetwork
-from novanet.rpc.context import RequestContext
+from novanet.types import InstanceInfo, RequestedNetwork
+from novanet.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 

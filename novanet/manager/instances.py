@@ -13,7 +13,7 @@ from novanet import exception
 from novanet.db import api as db
 from novanet.manager.base import NetworkManager
 from novanet.metadata.source import InstanceRecord
-from novanet.rpc.context import get_admin_context
+from novanet.context import get_admin_context
 
 
 class StoreInstanceSource:

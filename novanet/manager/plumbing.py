@@ -27,7 +27,7 @@ from novanet.db.models import Network
 from novanet.drivers.base import DhcpHost, DhcpLease, FloatingForward, HostState, NetworkSpec
 from novanet.manager import specs
 from novanet.manager.state import ManagerState
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from novanet import exception
 from novanet.conf import CONF
 from novanet.db import api as db
 from novanet.manager.plumbing import HostPlumbing
-from novanet.manager.types import RequestedNetwork
-from novanet.rpc.context import RequestContext
+from novanet.types import RequestedNetwork
+from novanet.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 

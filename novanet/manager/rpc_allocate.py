@@ -15,8 +15,8 @@ import logging
 from novanet.db import api as db
 from novanet.db.models import Network
 from novanet.manager.base import NetworkManager
-from novanet.manager.types import InstanceInfo
-from novanet.rpc.context import RequestContext
+from novanet.types import InstanceInfo
+from novanet.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 

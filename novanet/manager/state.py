@@ -22,8 +22,8 @@ from novanet.conf import CONF
 from novanet.drivers.base import NetworkDriver
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager import dns
-from novanet.manager.types import PeerAPI
-from novanet.rpc.context import RequestContext
+from novanet.manager.peers import PeerAPI
+from novanet.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 

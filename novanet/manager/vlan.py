@@ -18,8 +18,8 @@ from novanet.manager import create
 from novanet.manager.base import NetworkManager
 from novanet.manager.floating import FloatingIP
 from novanet.manager.rpc_allocate import RPCAllocateFixedIP
-from novanet.manager.types import InstanceInfo, RequestedNetwork
-from novanet.rpc.context import RequestContext
+from novanet.types import InstanceInfo, RequestedNetwork
+from novanet.context import RequestContext
 
 
 class VlanManager(RPCAllocateFixedIP, FloatingIP, NetworkManager):

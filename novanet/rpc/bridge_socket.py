@@ -33,7 +33,7 @@ import threading
 from typing import Any
 
 from novanet import exception
-from novanet.rpc.context import get_admin_context
+from novanet.context import get_admin_context
 
 LOG = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetwork
 from novanet.model import NetworkInfo
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 
 class ManagerAPI(Protocol):

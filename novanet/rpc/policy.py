@@ -42,7 +42,7 @@ from oslo_policy import policy
 
 from novanet import exception
 from novanet.conf import CONF
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.versions import METHODS
 
 ADMIN = "rule:admin_api"

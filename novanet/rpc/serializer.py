@@ -1,7 +1,7 @@
 """The oslo.messaging serializer: request contexts in, JSON primitives out.
 
 Contexts travel as ``RequestContext.to_dict()`` and come back as
-:class:`~novanet.rpc.context.RequestContext` (nova's context keys, such as
+:class:`~novanet.context.RequestContext` (nova's context keys, such as
 ``tenant`` and ``user``, are understood). Entities are made JSON-safe on the
 way out (a :class:`~novanet.model.NetworkInfo` becomes the list nova's
 ``NetworkInfo.hydrate`` reads; datetimes become ISO strings, netaddr values
@@ -17,7 +17,7 @@ from typing import Any
 from oslo_serialization import jsonutils
 
 from novanet.model import NetworkInfo
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.messaging import oslo_messaging
 
 

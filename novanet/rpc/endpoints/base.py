@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 from novanet import exception
 from novanet.rpc import errors, policy
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.manager_api import ManagerAPI
 from novanet.rpc.messaging import oslo_messaging
 from novanet.rpc.serializer import to_primitive

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from novanet.rpc import objects, wire
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.endpoints.base import EndpointCore, served
 from novanet.rpc.wire import Arguments
 

@@ -21,9 +21,9 @@ import dataclasses
 from typing import Any
 
 from novanet import exception
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetwork
 from novanet.rpc import objects, wire
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.endpoints.base import EndpointCore, served
 from novanet.rpc.wire import Arguments
 

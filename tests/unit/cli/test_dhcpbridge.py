@@ -14,8 +14,8 @@ import pytest
 from novanet.cli import dhcpbridge
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
-from novanet.manager.types import InstanceInfo
-from novanet.rpc.context import get_admin_context
+from novanet.types import InstanceInfo
+from novanet.context import get_admin_context
 
 
 @pytest.mark.parametrize(

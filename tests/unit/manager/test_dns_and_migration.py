@@ -12,8 +12,8 @@ from novanet.conf import CONF
 from novanet.db import api as db
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
-from novanet.manager.types import InstanceInfo
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.types import InstanceInfo
+from novanet.context import RequestContext, get_admin_context
 from tests.fixtures.peers import LocalPeers
 
 ADMIN = get_admin_context()

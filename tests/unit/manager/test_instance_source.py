@@ -15,9 +15,9 @@ from novanet.cli import manage
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
 from novanet.manager.instances import StoreInstanceSource
-from novanet.manager.types import InstanceInfo
+from novanet.types import InstanceInfo
 from novanet.metadata.network_data import network_data
-from novanet.rpc.context import get_admin_context
+from novanet.context import get_admin_context
 
 ADMIN = get_admin_context()
 

@@ -16,9 +16,9 @@ from novanet.db import api as db
 from novanet.db import models, session
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager, FlatManager
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetwork
 from novanet.manager.vlan import VlanManager
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from tests.fixtures.peers import LocalPeers
 
 ADMIN = get_admin_context()

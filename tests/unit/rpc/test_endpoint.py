@@ -10,9 +10,9 @@ import pytest
 
 from novanet import exception
 from novanet.manager.flat import FlatDHCPManager, FlatManager
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetwork
 from novanet.manager.vlan import VlanManager
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from novanet.rpc.endpoints import BaseEndpoint, NetworkEndpoint
 from novanet.rpc.manager_api import ManagerAPI
 from novanet.rpc.messaging import dispatcher, oslo_messaging

@@ -10,7 +10,7 @@ import pytest
 
 from novanet import exception
 from novanet.rpc import policy
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from novanet.rpc.versions import METHODS
 
 SAMPLE = pathlib.Path(__file__).parents[3] / "etc" / "novanet" / "policy.yaml.sample"

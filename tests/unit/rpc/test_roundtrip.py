@@ -17,7 +17,7 @@ from novanet.conf import CONF
 from novanet.model import NetworkInfo
 from novanet.rpc import transport
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from novanet.rpc.endpoints import BaseEndpoint, NetworkEndpoint
 from novanet.rpc.messaging import oslo_messaging
 from tests.fixtures.wait import wait_until
