@@ -206,15 +206,15 @@ def direct_allocations(store_url: str, count: int) -> float:
     from novanet.db import session
     from novanet.drivers.fake import RecordingDriver
     from novanet.manager.flat import FlatDHCPManager
+    from novanet.context import RequestContext, get_admin_context
     from novanet.types import InstanceInfo
-    from novanet.context import RequestContext
 
     session.dispose_engines()
     CONF.set_override("connection", store_url, group="database")
     manager = FlatDHCPManager(host="bench-direct", driver=RecordingDriver(), peers=None)
-    manager.create_networks(label="direct", cidr="10.201.0.0/20", num_networks=1, network_size=4096,
-                            bridge="brdirect")
     context = RequestContext(user_id="u", project_id="p", roles=["member"])
+    manager.networks.create_networks(get_admin_context(), label="direct", cidr="10.201.0.0/20", num_networks=1,
+                                     network_size=4096, bridge="brdirect")
 
     def one() -> None:
         manager.allocate_for_instance(context, InstanceInfo(uuid=str(uuid.uuid4()), project_id="p", host="c"),

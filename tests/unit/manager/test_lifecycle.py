@@ -33,12 +33,12 @@ def instance(host: str = "host-a", project: str = "p1", **kwargs: Any) -> Instan
 @pytest.fixture
 def flatdhcp(sqlite_store: str) -> FlatDHCPManager:
     manager = FlatDHCPManager("host-a", driver=RecordingDriver())
-    manager.create_networks(label="net", cidr="10.0.0.0/28", bridge="br-a", dns1="10.0.0.53")
+    manager.networks.create_networks(ADMIN, label="net", cidr="10.0.0.0/28", bridge="br-a", dns1="10.0.0.53")
     return manager
 
 
 def test_instance_life_on_flatdhcp(flatdhcp: FlatDHCPManager) -> None:
-    driver = flatdhcp.driver
+    driver = flatdhcp.plumbing.driver
     assert isinstance(driver, RecordingDriver)
     inst = instance(hostname="web-1")
     info = flatdhcp.allocate_for_instance(USER, inst, None, False, None, None)
@@ -54,14 +54,14 @@ def test_instance_life_on_flatdhcp(flatdhcp: FlatDHCPManager) -> None:
     # The host side: the network set up once, the instance's DHCP entry added.
     assert driver.call_names() == ["ensure_network", "add_dhcp_host"]
     assert driver.dhcp_hosts["br-a"][vif.address].hostname == "web-1"
-    assert flatdhcp.get_instance_nw_info(USER, inst.uuid) == info
+    assert flatdhcp.nw_info.get_instance_nw_info(USER, inst.uuid) == info
 
     flatdhcp.deallocate_for_instance(USER, inst)
     assert driver.call_names()[-2:] == ["remove_dhcp_host", "release_dhcp"]
     assert driver.dhcp_hosts["br-a"] == {}
     # Never leased, so free at once; the VIFs are gone; a second deallocate is harmless.
     assert db.fixed_ip_get_by_address("10.0.0.2").instance_uuid is None
-    assert len(flatdhcp.get_instance_nw_info(USER, inst.uuid)) == 0
+    assert len(flatdhcp.nw_info.get_instance_nw_info(USER, inst.uuid)) == 0
     flatdhcp.deallocate_for_instance(USER, inst)
 
 
@@ -81,8 +81,8 @@ def test_a_leased_address_waits_for_its_release(flatdhcp: FlatDHCPManager) -> No
 
 def test_requested_addresses_and_undo_on_failure(sqlite_store: str) -> None:
     manager = FlatDHCPManager("host-a", driver=RecordingDriver())
-    (net_a,) = manager.create_networks(label="a", cidr="10.0.0.0/28", bridge="br-a")
-    (net_b,) = manager.create_networks(label="b", cidr="10.0.1.0/28", bridge="br-b")
+    (net_a,) = manager.networks.create_networks(ADMIN, label="a", cidr="10.0.0.0/28", bridge="br-a")
+    (net_b,) = manager.networks.create_networks(ADMIN, label="b", cidr="10.0.1.0/28", bridge="br-b")
     first = instance()
     manager.allocate_for_instance(USER, first, None, False, [RequestedNetwork(net_b.uuid, "10.0.1.9")], None)
     second = instance()
@@ -125,8 +125,8 @@ def test_retried_allocation_is_idempotent(flatdhcp: FlatDHCPManager) -> None:
 
 def test_multinic_add_and_remove(sqlite_store: str) -> None:
     manager = FlatDHCPManager("host-a", driver=RecordingDriver())
-    (net_a,) = manager.create_networks(label="a", cidr="10.0.0.0/28", bridge="br-a")
-    (net_b,) = manager.create_networks(label="b", cidr="10.0.1.0/28", bridge="br-b")
+    (net_a,) = manager.networks.create_networks(ADMIN, label="a", cidr="10.0.0.0/28", bridge="br-a")
+    (net_b,) = manager.networks.create_networks(ADMIN, label="b", cidr="10.0.1.0/28", bridge="br-b")
     inst = instance()
     manager.allocate_for_instance(USER, inst, None, False, [RequestedNetwork(net_a.uuid)], None)
     info = manager.add_fixed_ip_to_instance(USER, inst.uuid, "host-a", net_b.uuid)
@@ -140,7 +140,7 @@ def test_multinic_add_and_remove(sqlite_store: str) -> None:
 
 
 def test_floating_ip_life_and_ownership(flatdhcp: FlatDHCPManager) -> None:
-    driver = flatdhcp.driver
+    driver = flatdhcp.plumbing.driver
     assert isinstance(driver, RecordingDriver)
     db.floating_ip_bulk_create("172.24.4.0/29", "nova", "eth0")
     inst = instance()
@@ -153,9 +153,9 @@ def test_floating_ip_life_and_ownership(flatdhcp: FlatDHCPManager) -> None:
         flatdhcp.associate_floating_ip(other, address, "10.0.0.2")
     assert flatdhcp.associate_floating_ip(USER, address, "10.0.0.2") is None
     assert driver.floating[address].fixed == "10.0.0.2"
-    assert flatdhcp.get_instance_nw_info(USER, inst.uuid).floating_ips() == [address]
-    assert flatdhcp.get_floating_ips_by_fixed_address(USER, "10.0.0.2") == [address]
-    assert flatdhcp.get_instance_id_by_floating_address(USER, address) == inst.uuid
+    assert flatdhcp.nw_info.get_instance_nw_info(USER, inst.uuid).floating_ips() == [address]
+    assert flatdhcp.queries.get_floating_ips_by_fixed_address(USER, "10.0.0.2") == [address]
+    assert flatdhcp.queries.get_instance_id_by_floating_address(USER, address) == inst.uuid
     with pytest.raises(exception.FloatingIpAssociated):
         flatdhcp.deallocate_floating_ip(USER, address)
     flatdhcp.disassociate_floating_ip(USER, address)
@@ -165,7 +165,7 @@ def test_floating_ip_life_and_ownership(flatdhcp: FlatDHCPManager) -> None:
     flatdhcp.deallocate_floating_ip(USER, address)
     assert db.quota_usage("p1") == 0
     with pytest.raises(exception.FloatingIpNotFoundForAddress):
-        flatdhcp.get_floating_ip_by_address(USER, "172.99.9.9")
+        flatdhcp.queries.get_floating_ip_by_address(USER, "172.99.9.9")
 
 
 def test_floating_quota_and_plumbing_failure(flatdhcp: FlatDHCPManager, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,7 +182,7 @@ def test_floating_quota_and_plumbing_failure(flatdhcp: FlatDHCPManager, monkeypa
     def broken(forward: Any) -> None:
         raise exception.NoFloatingIpInterface(interface="eth9")
 
-    monkeypatch.setattr(flatdhcp.driver, "add_floating_ip", broken)
+    monkeypatch.setattr(flatdhcp.plumbing.driver, "add_floating_ip", broken)
     with pytest.raises(exception.NoFloatingIpInterface):
         flatdhcp.associate_floating_ip(USER, address, "10.0.0.2")
     assert db.floating_ip_get_by_address(address).fixed_ip_id is None
@@ -208,7 +208,7 @@ def test_vlan_project_networks_and_vpn(sqlite_store: str) -> None:
     CONF.set_override("vlan_interface", "eth1")
     try:
         manager = VlanManager("host-a", driver=RecordingDriver())
-        nets = manager.create_networks(label="p", cidr="10.0.0.0/24", num_networks=3, network_size=16)
+        nets = manager.networks.create_networks(ADMIN, label="p", cidr="10.0.0.0/24", num_networks=3, network_size=16)
     finally:
         CONF.clear_override("vlan_interface")
     inst = instance(project="p1")
@@ -225,9 +225,9 @@ def test_vlan_project_networks_and_vpn(sqlite_store: str) -> None:
                                       [RequestedNetwork(nets[0].uuid)], None)
     assert manager.allocate_for_instance(ADMIN, instance(project="p2"), None, False, None, None)[0].network.bridge \
         == "br101"  # type: ignore[union-attr]
-    manager.add_network_to_project(ADMIN, "p1", None)
+    manager.networks.add_network_to_project(ADMIN, "p1", None)
     assert len(db.network_get_all(project_id="p1")) == 2
-    driver = manager.driver
+    driver = manager.plumbing.driver
     assert isinstance(driver, RecordingDriver) and driver.vpn_forwards == {"br100", "br101"}
 
 
@@ -235,7 +235,7 @@ def test_multi_host_routes_work_to_the_instance_host(sqlite_store: str) -> None:
     peers = LocalPeers()
     a = peers.add(FlatDHCPManager("host-a", driver=RecordingDriver()))
     b = peers.add(FlatDHCPManager("host-b", driver=RecordingDriver()))
-    (network,) = a.create_networks(label="mh", cidr="10.0.0.0/28", bridge="br-mh", multi_host="T")
+    (network,) = a.networks.create_networks(ADMIN, label="mh", cidr="10.0.0.0/28", bridge="br-mh", multi_host="T")
     inst = instance(host="host-b")
     info = a.allocate_for_instance(USER, inst, None, False, None, None)
     assert ("rpc_allocate_fixed_ip", "host-b") in peers.calls
@@ -244,43 +244,43 @@ def test_multi_host_routes_work_to_the_instance_host(sqlite_store: str) -> None:
     assert per_host is not None and per_host.address == "10.0.0.2"
     assert info.fixed_ips()[0].address == "10.0.0.3"
     assert info[0].network.subnets[0].dhcp_server == "10.0.0.2"  # type: ignore[union-attr]
-    assert b.driver.networks["br-mh"].dhcp_server == "10.0.0.2"  # type: ignore[attr-defined]
-    assert "br-mh" not in a.driver.networks  # type: ignore[attr-defined]
+    assert b.plumbing.driver.networks["br-mh"].dhcp_server == "10.0.0.2"  # type: ignore[attr-defined]
+    assert "br-mh" not in a.plumbing.driver.networks  # type: ignore[attr-defined]
     # host-b is up (it has a heartbeat): the deallocation goes there.
     db.service_heartbeat("host-b", "novanet-network", "network")
     a.deallocate_for_instance(USER, inst)
     assert ("deallocate_fixed_ip", "host-b") in peers.calls
     assert db.fixed_ip_get_by_address("10.0.0.3").instance_uuid is None
-    assert b.driver.released == [("br-mh", "10.0.0.3", info[0].address)]  # type: ignore[attr-defined]
+    assert b.plumbing.driver.released == [("br-mh", "10.0.0.3", info[0].address)]  # type: ignore[attr-defined]
 
 
 def test_multi_host_deallocation_with_the_host_down_is_store_only(sqlite_store: str) -> None:
     peers = LocalPeers()
     a = peers.add(FlatDHCPManager("host-a", driver=RecordingDriver()))
     b = peers.add(FlatDHCPManager("host-b", driver=RecordingDriver()))
-    a.create_networks(label="mh", cidr="10.0.0.0/28", bridge="br-mh", multi_host="T")
+    a.networks.create_networks(ADMIN, label="mh", cidr="10.0.0.0/28", bridge="br-mh", multi_host="T")
     inst = instance(host="host-b")
     a.allocate_for_instance(USER, inst, None, False, None, None)
-    b.driver.calls.clear()  # type: ignore[attr-defined]
+    b.plumbing.driver.calls.clear()  # type: ignore[attr-defined]
     a.deallocate_for_instance(USER, inst)  # host-b never sent a heartbeat: it is down
     assert ("deallocate_fixed_ip", "host-b") not in peers.calls
     assert db.fixed_ip_get_by_address("10.0.0.3").instance_uuid is None
-    assert b.driver.calls == []  # type: ignore[attr-defined]
+    assert b.plumbing.driver.calls == []  # type: ignore[attr-defined]
 
 
 def test_single_host_network_is_served_by_its_host(sqlite_store: str) -> None:
     peers = LocalPeers()
     a = peers.add(FlatDHCPManager("host-a", driver=RecordingDriver()))
     b = peers.add(FlatDHCPManager("host-b", driver=RecordingDriver()))
-    (served_by_b,) = a.create_networks(label="one", cidr="10.0.0.0/28", bridge="br-one")
-    (unclaimed,) = a.create_networks(label="two", cidr="10.0.1.0/28", bridge="br-two")
-    assert b.set_network_host(ADMIN, served_by_b.id) == "host-b"
-    assert a.set_network_host(ADMIN, served_by_b.id) == "host-b"  # the real winner, not the caller
+    (served_by_b,) = a.networks.create_networks(ADMIN, label="one", cidr="10.0.0.0/28", bridge="br-one")
+    (unclaimed,) = a.networks.create_networks(ADMIN, label="two", cidr="10.0.1.0/28", bridge="br-two")
+    assert b.networks.set_network_host(ADMIN, served_by_b.id) == "host-b"
+    assert a.networks.set_network_host(ADMIN, served_by_b.id) == "host-b"  # the real winner, not the caller
     inst = instance(host="host-a")
     a.allocate_for_instance(USER, inst, None, False,
                             [RequestedNetwork(served_by_b.uuid), RequestedNetwork(unclaimed.uuid)], None)
     assert ("rpc_allocate_fixed_ip", "host-b") in peers.calls
-    assert "br-one" in b.driver.networks and "br-one" not in a.driver.networks  # type: ignore[attr-defined]
+    assert "br-one" in b.plumbing.driver.networks and "br-one" not in a.plumbing.driver.networks  # type: ignore[attr-defined]
     # An unclaimed network is claimed by the host that handles the request.
     assert db.network_get(unclaimed.id).host == "host-a"
     # A retried request gets the same addresses, even through the peer.
@@ -298,7 +298,7 @@ def test_init_host_rebuilds_everything_in_one_apply(flatdhcp: FlatDHCPManager) -
     flatdhcp.associate_floating_ip(USER, address, "10.0.0.2")
     fresh = FlatDHCPManager("host-a", driver=RecordingDriver())
     fresh.init_host()
-    driver = fresh.driver
+    driver = fresh.plumbing.driver
     assert isinstance(driver, RecordingDriver)
     assert driver.call_names() == ["init_host"] and driver.applies == 1
     assert list(driver.networks) == ["br-a"] and len(driver.dhcp_hosts["br-a"]) == 1
@@ -322,44 +322,44 @@ def test_periodic_task_frees_stale_addresses(flatdhcp: FlatDHCPManager) -> None:
 
 def test_flat_manager_has_no_dhcp_and_no_floating(sqlite_store: str) -> None:
     manager = FlatManager("host-a", driver=RecordingDriver())
-    manager.create_networks(label="f", cidr="10.0.0.0/28", bridge="br-op")
+    manager.networks.create_networks(ADMIN, label="f", cidr="10.0.0.0/28", bridge="br-op")
     inst = instance()
     info = manager.allocate_for_instance(USER, inst, None, False, None, None)
     assert info[0].network.subnets[0].dhcp_server is None  # type: ignore[union-attr]
     assert manager.allocate_floating_ip(USER, "p1") is None
     manager.deallocate_for_instance(USER, inst)
     assert db.fixed_ip_get_by_address("10.0.0.2").instance_uuid is None
-    assert manager.driver.call_names() == []  # type: ignore[attr-defined]
+    assert manager.plumbing.driver.call_names() == []  # type: ignore[attr-defined]
 
 
 def test_validate_networks(flatdhcp: FlatDHCPManager) -> None:
     net = db.network_get_all()[0]
-    flatdhcp.validate_networks(USER, None)
-    flatdhcp.validate_networks(USER, [RequestedNetwork(net.uuid, None), RequestedNetwork(net.uuid, "10.0.0.5")])
+    flatdhcp.queries.validate_networks(USER, None)
+    flatdhcp.queries.validate_networks(USER, [RequestedNetwork(net.uuid, None), RequestedNetwork(net.uuid, "10.0.0.5")])
     with pytest.raises(exception.FixedIpInvalid):
-        flatdhcp.validate_networks(USER, [RequestedNetwork(net.uuid, "")])
+        flatdhcp.queries.validate_networks(USER, [RequestedNetwork(net.uuid, "")])
     with pytest.raises(exception.FixedIpNotFoundForAddress):
-        flatdhcp.validate_networks(USER, [RequestedNetwork(net.uuid, "10.9.9.9")])
+        flatdhcp.queries.validate_networks(USER, [RequestedNetwork(net.uuid, "10.9.9.9")])
     with pytest.raises(exception.FixedIpNotFoundForNetwork):
-        flatdhcp.validate_networks(USER, [RequestedNetwork(str(uuid.uuid4()), "10.0.0.5")])
+        flatdhcp.queries.validate_networks(USER, [RequestedNetwork(str(uuid.uuid4()), "10.0.0.5")])
     flatdhcp.allocate_for_instance(USER, instance(), None, False, [RequestedNetwork(net.uuid, "10.0.0.5")], None)
     with pytest.raises(exception.FixedIpAlreadyInUse):
-        flatdhcp.validate_networks(USER, [RequestedNetwork(net.uuid, "10.0.0.5")])
+        flatdhcp.queries.validate_networks(USER, [RequestedNetwork(net.uuid, "10.0.0.5")])
 
 
 def test_unknown_instance(flatdhcp: FlatDHCPManager) -> None:
     with pytest.raises(exception.InstanceNotFound):
-        flatdhcp.get_instance_nw_info(USER, str(uuid.uuid4()))
+        flatdhcp.nw_info.get_instance_nw_info(USER, str(uuid.uuid4()))
     with pytest.raises(exception.InvalidRequest):
-        flatdhcp.get_instance_nw_info(USER, "not-a-uuid")
+        flatdhcp.nw_info.get_instance_nw_info(USER, "not-a-uuid")
 
 
 def test_dhcp_leases_for_dnsmasq_start(flatdhcp: FlatDHCPManager) -> None:
     (vif,) = flatdhcp.allocate_for_instance(USER, instance(hostname="db"), None, False, None, None)
     network = db.network_get_all()[0]
-    assert flatdhcp.get_dhcp_leases(network.id) == []
+    assert flatdhcp.queries.get_dhcp_leases(network.id) == []
     flatdhcp.lease_fixed_ip(ADMIN, "10.0.0.2", vif.address)
-    (lease,) = flatdhcp.get_dhcp_leases(network.id)
+    (lease,) = flatdhcp.queries.get_dhcp_leases(network.id)
     assert (lease.mac, lease.address, lease.hostname) == (vif.address, "10.0.0.2", "db")
 
 
