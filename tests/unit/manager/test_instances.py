@@ -12,12 +12,12 @@ import pytest
 
 from novanet import exception
 from novanet.cli import manage
+from novanet.context import get_admin_context
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
 from novanet.manager.instances import StoreInstanceSource
-from novanet.types import InstanceInfo
 from novanet.metadata.network_data import network_data
-from novanet.context import get_admin_context
+from novanet.types import InstanceInfo
 
 ADMIN = get_admin_context()
 
