@@ -18,7 +18,6 @@ import logging
 from typing import Any, Protocol
 
 import netaddr
-from stevedore import driver as stevedore_driver
 
 from novanet import exception
 from novanet.conf import CONF
@@ -27,6 +26,7 @@ from novanet.db import api as db
 from novanet.db.models import DnsDomain
 from novanet.manager import specs
 from novanet.manager.checks import check_address
+from novanet.plugins import load_plugin
 from novanet.types import InstanceInfo
 
 LOG = logging.getLogger(__name__)
@@ -109,11 +109,10 @@ class DbDNS:
 def load(name: str) -> DNSDriver:
     """:raises InvalidConfig: unknown driver name."""
     try:
-        mgr: Any = stevedore_driver.DriverManager("novanet.dns_drivers", name, invoke_on_load=True)
-    except Exception as error:
-        raise exception.InvalidConfig(reason=f"DNS driver {name!r} cannot be loaded: {error}; use noop or db")
-    dns: DNSDriver = mgr.driver
-    return dns
+        driver: DNSDriver = load_plugin("novanet.dns_drivers", name, "DNS driver")()
+    except exception.InvalidConfig as error:
+        raise exception.InvalidConfig(reason=f"{error.kwargs['reason']}; use noop or db") from error
+    return driver
 
 
 class DnsService:

@@ -9,7 +9,7 @@ import pytest
 from novanet import exception
 from novanet.db import api as db
 from novanet.drivers.fake import RecordingDriver
-from novanet.manager.dns import DnsService
+from novanet.manager.dns import DnsService, load
 from novanet.manager.flat import FlatDHCPManager
 from novanet.types import InstanceInfo
 from tests.unit.manager.helpers import ADMIN, USER
@@ -69,3 +69,9 @@ def test_domains_no_driver_knows_are_not_listed(sqlite_store: str) -> None:
     db.dns_domain_register("orphan.example", "public", project_id="p1")
     assert DnsService().get_dns_domains(ADMIN) == []  # the noop drivers know no domain
     assert not DnsService().instance_dns_allowed("az1")  # no instance_dns_domain
+
+
+def test_dns_drivers_load_by_name() -> None:
+    assert type(load("db")).__name__ == "DbDNS" and type(load("noop")).__name__ == "NoopDNS"
+    with pytest.raises(exception.InvalidConfig, match="DNS driver 'minidns' is not an installed entry point.*use noop"):
+        load("minidns")
