@@ -1,7 +1,8 @@
 """Plugins by entry point: where novanet asks stevedore for a class.
 
-Host drivers, firewall backends and segment drivers are chosen by name in
-the configuration and registered as entry points in ``setup.cfg``.
+Network managers, DNS drivers, host drivers, firewall backends and segment
+drivers are chosen by name in the configuration and registered as entry
+points in ``setup.cfg``.
 :func:`load_plugin` returns what an entry point names (a class or a factory)
 without calling it: the caller builds it with its own arguments, so the
 plugin's own typed errors reach the caller unchanged.

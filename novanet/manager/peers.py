@@ -1,48 +1,20 @@
-"""Typed arguments of the manager's public methods, and the peer interface.
+"""What a manager asks of other network hosts (the RPC client implements it).
 
-The RPC endpoint turns whatever arrived on the wire (nova's Instance and
-NetworkRequestList primitives, tuples, dicts) into these records before the
-manager sees them, so the manager never parses wire formats.
+The manager names the calls it needs here; :class:`novanet.rpc.NetworkAPI`
+implements them over RPC (checked by mypy in the client's tests), and the
+manager tests use in-process peers. The manager never imports the RPC layer.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Protocol
 
-from novanet.rpc.context import RequestContext
-
-
-@dataclasses.dataclass(frozen=True)
-class InstanceInfo:
-    """An instance as far as networking needs it."""
-
-    uuid: str
-    project_id: str | None = None
-    user_id: str | None = None
-    host: str | None = None
-    launched_on: str | None = None
-    hostname: str | None = None
-    display_name: str | None = None
-    availability_zone: str | None = None
-    #: nova's integer id, when a legacy caller sent only that.
-    id: int | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class RequestedNetwork:
-    """One entry of ``requested_networks``: a network uuid and an optional address."""
-
-    network_id: str | None
-    address: str | None = None
-    tag: str | None = None
+from novanet.context import RequestContext
+from novanet.types import InstanceInfo
 
 
 class PeerAPI(Protocol):
-    """What a manager asks of other network hosts (the RPC client implements it).
-
-    ``host`` names the target host (the queue ``network.<host>``).
-    """
+    """The host-to-host calls; ``host`` names the target host (the queue ``network.<host>``)."""
 
     def set_network_host(self, context: RequestContext, network_id: int) -> str: ...
 
