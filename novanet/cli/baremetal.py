@@ -151,7 +151,7 @@ def _api() -> Any:
 
 
 def _context() -> Any:
-    from novanet.rpc.context import get_admin_context
+    from novanet.context import get_admin_context
 
     return get_admin_context()
 

@@ -144,6 +144,11 @@ def node_get_by_instance(instance_uuid: str) -> BaremetalNode | None:
         return session.scalars(_live(BaremetalNode).where(BaremetalNode.instance_uuid == instance_uuid)).first()
 
 
+def baremetal_nodes_exist() -> bool:
+    with reader() as session:
+        return session.scalar(select(BaremetalNode.id).where(BaremetalNode.deleted == 0).limit(1)) is not None
+
+
 def node_list() -> list[BaremetalNode]:
     with reader() as session:
         return list(session.scalars(_live(BaremetalNode).order_by(BaremetalNode.name)))
@@ -436,10 +441,14 @@ def stray_vifs(instance_uuid: str, known: Sequence[str]) -> list[tuple[int, str,
         return [(r[0], r[1], r[2], r[3], int(r[4] or 0)) for r in rows]
 
 
-def pxe_vif_uuids() -> set[str]:
-    """VIFs DHCP must answer with PXE options."""
+def management_network_names() -> set[str]:
+    """The provisioning, cleaning and rescuing networks nodes' driver_info names."""
+    names: set[str] = set()
     with reader() as session:
-        return set(session.scalars(select(BaremetalVif.vif_uuid).where(BaremetalVif.pxe.is_(True))))
+        for text in session.scalars(select(BaremetalNode.driver_info).where(
+                BaremetalNode.deleted == 0, BaremetalNode.driver_info.is_not(None))):
+            names.update(str(v) for v in json.loads(text or "{}").values() if v)
+    return names
 
 
 # -- networks and the audit -----------------------------------------------------------------

@@ -58,6 +58,9 @@ class HostPlumbing:
         self._ready: dict[int, str] = {}
         #: Per-address locks for floating IP plumbing.
         self._address_locks: dict[str, threading.Lock] = {}
+        #: uuids and labels of the baremetal management networks nodes' own
+        #: driver_info names (those [baremetal] names are read at each use).
+        self._management: set[str] = set()
 
     # -- facts about this host's view of a network --------------------------------
 
@@ -82,6 +85,21 @@ class HostPlumbing:
                 LOG.info("Host %s serves network %s from %s", self.host, network.uuid, row.address)
             return row.address
 
+    def is_management(self, network: Network) -> bool:
+        """A baremetal provisioning, cleaning or rescuing network (locked down)."""
+        names = self._management | {n for n in (CONF.baremetal.provisioning_network, CONF.baremetal.cleaning_network,
+                                                CONF.baremetal.rescuing_network) if n}
+        return network.uuid in names or bool(network.label and network.label in names)
+
+    def mark_management(self, network: Network) -> None:
+        """``network`` carries nodes' management traffic now: lock it down here."""
+        if self.is_management(network):
+            return
+        with self._lock:
+            self._management.add(network.uuid)
+        if network.id in self._ready:
+            self._ensure(network)
+
     def spec_for(self, network: Network) -> NetworkSpec:
         """The driver's view of the network on this host (reads only)."""
         return specs.network_spec(
@@ -91,6 +109,7 @@ class HostPlumbing:
             uplink_override=self.uplink_override(network),
             gateway_on_host=self.flavor.dhcp,
             share_address=bool(CONF.share_dhcp_address),
+            management=self.is_management(network),
         )
 
     def dhcp_hosts(self, network: Network) -> list[DhcpHost]:
@@ -211,6 +230,8 @@ class HostPlumbing:
 
     def init_host(self) -> None:
         """Rebuild this host from the store (daemon start); one apply for all of it."""
+        with self._lock:
+            self._management = db.management_network_names()
         state = self.host_state()
         with self.driver.deferred():
             self.driver.init_host(state)

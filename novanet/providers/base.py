@@ -88,12 +88,19 @@ class NodeHost(Protocol):
     :attr:`switch` moves switch ports.
     """
 
-    host: str
-    switch: SwitchDriver
+    @property
+    def host(self) -> str:
+        """This network host's name."""
 
-    def prepare_network(self, network: Network) -> str:
+    @property
+    def switch(self) -> SwitchDriver:
+        """The switch driver moving the nodes' switch ports."""
+
+    def prepare_network(self, network: Network, management: bool = False) -> str:
         """Serve ``network`` on this host (bridge, DHCP, firewall); its bridge.
 
+        :param management: it carries provisioning, cleaning or rescue: lock
+            it down (only DHCP, TFTP, DNS and the conductor ports, no forwarding).
         :raises BaremetalNetworkError: another host serves it.
         """
 

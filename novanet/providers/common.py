@@ -260,7 +260,7 @@ class Switching:
         existing = {v.port_id: v for v in layout.vifs if v.purpose == purpose.value and v.network_id == network.id}
         steps = Steps(call.node.name)
         try:
-            bridge = call.host.prepare_network(network)
+            bridge = call.host.prepare_network(network, management=True)
             vifs = []
             for port in ports:
                 vif = existing.get(port.id)

@@ -25,7 +25,7 @@ from oslo_config import cfg
 
 from novanet.conf import CONF
 from novanet.rpc.client.core import ClientCore
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 NAMESPACE = "baremetal"
 VERSION = "1.0"

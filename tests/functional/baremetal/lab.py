@@ -31,19 +31,20 @@ from pathlib import Path
 from typing import Any
 
 from novanet.conf import CONF
+from novanet.context import get_admin_context
 from novanet.db import api as db
 from novanet.db import migration
 from novanet.drivers.host import LinuxNetDriver
 from novanet.drivers.switch.linux_bridge import LinuxBridgeSwitch
 from novanet.manager.flat import FlatDHCPManager
 from novanet.providers import inventory
-from novanet.providers.host import ManagerNodeHost
-from novanet.providers.service import BaremetalNetworks
 from novanet.rpc.bridge_socket import BridgeSocketServer
 from tests.fixtures.db import use_store
 from tests.fixtures.netns import Namespace
 from tests.fixtures.topology import DHCLIENT_SCRIPT
 from tests.fixtures.wait import wait_until
+
+ADMIN_CTX = get_admin_context()
 
 BIN = Path(sys.executable).parent
 DHCLIENT_CONF = "timeout 15;\nretry 1;\nrequest subnet-mask, broadcast-address, routers;\n"
@@ -174,10 +175,12 @@ class BaremetalLab:
         self.manager = FlatDHCPManager("bm-host", driver=self.driver)
         self.bridge = BridgeSocketServer(self.manager, CONF.dnsmasq.bridge_socket)
         self.bridge.start()
-        self.switch = LinuxBridgeSwitch(namespace=self.host.name)
-        self.networks = BaremetalNetworks(ManagerNodeHost(self.manager, self.switch))
+        # The manager's own collaborator, with the configured switch driver.
+        self.networks = self.manager.baremetal
+        self.switch = self.networks.host.switch
+        assert isinstance(self.switch, LinuxBridgeSwitch) and self.switch.namespace == self.host.name
         for label, cidr, bridge, project in NETWORKS:
-            self.manager.create_networks(label=label, cidr=cidr, bridge=bridge, project_id=project)
+            self.manager.networks.create_networks(ADMIN_CTX, label=label, cidr=cidr, bridge=bridge, project_id=project)
         self.provider = provider
         self.nodes: dict[str, Node] = {}
 

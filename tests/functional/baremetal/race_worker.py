@@ -19,14 +19,10 @@ def main() -> int:
     config, node, method, go = sys.argv[1:5]
     CONF(["--config-file", config], project="novanet", default_config_files=[])
     from novanet.drivers.host import LinuxNetDriver
-    from novanet.drivers.switch.linux_bridge import LinuxBridgeSwitch
     from novanet.manager.flat import FlatDHCPManager
-    from novanet.providers.host import ManagerNodeHost
-    from novanet.providers.service import BaremetalNetworks
 
     driver = LinuxNetDriver(CONF)
-    manager = FlatDHCPManager("bm-host", driver=driver)
-    networks = BaremetalNetworks(ManagerNodeHost(manager, LinuxBridgeSwitch(namespace=CONF.linux_net.namespace)))
+    networks = FlatDHCPManager("bm-host", driver=driver).baremetal
     while not os.path.exists(go):
         time.sleep(0.001)
     try:

@@ -3,6 +3,7 @@ a provisioning address handed to another node, a port moved by hand."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -14,9 +15,9 @@ from novanet.conf import CONF
 from novanet.db import api as db
 from novanet.db import baremetal as bmdb
 from novanet.drivers.base import DhcpHost
+from novanet.drivers.host import LinuxNetDriver
+from novanet.manager.flat import FlatDHCPManager
 from novanet.providers import inventory
-from novanet.providers.host import ManagerNodeHost
-from novanet.providers.service import BaremetalNetworks
 from tests.functional.baremetal.lab import BaremetalLab, wait_for
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
@@ -120,16 +121,22 @@ def test_a_released_provisioning_address_goes_to_the_next_node(bm_lab: Baremetal
             lab.networks.switch("node2", "add_provisioning_network")
 
 
-def test_restart_puts_a_hand_moved_port_back(bm_lab: BaremetalLab) -> None:
+def test_restart_puts_a_hand_moved_port_back(bm_lab: BaremetalLab, caplog: pytest.LogCaptureFixture) -> None:
     lab = bm_lab
     node = lab.add_node("node1")
     port = node.nics[0][2]
     lab.switch_op(node, "add_provisioning_network")
     lab.host.run(["ip", "link", "add", "brhand", "type", "bridge"])
     lab.host.run(["ip", "link", "set", port, "master", "brhand"])
-    # A restarted daemon: init_host from the store, then reconciliation.
-    lab.manager.init_host()
-    moved = BaremetalNetworks(ManagerNodeHost(lab.manager, lab.switch)).reconcile()
-    assert moved == [f"{port}: brhand -> brprov"] and lab.master(port) == "brprov"
+    # A restarted daemon: a new manager and driver; init_host rebuilds the
+    # host from the store (DHCP entries with their PXE options included),
+    # then puts the switch port back.
+    lab.driver.close()
+    lab.driver = LinuxNetDriver(CONF)
+    lab.manager = FlatDHCPManager("bm-host", driver=lab.driver)
+    with caplog.at_level(logging.WARNING, logger="novanet.providers.service"):
+        lab.manager.init_host()
+    assert lab.master(port) == "brprov"
+    assert f"switch port {port} is on brhand, the store says brprov; moving it back" in caplog.text
     lease = lab.power(node, on=True)
     assert lease is not None and lease.filename == "pxelinux.0"

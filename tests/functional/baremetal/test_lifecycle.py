@@ -7,8 +7,11 @@ import pytest
 
 from novanet import exception
 from novanet.conf import CONF
+from novanet.context import get_admin_context
 from novanet.providers import inventory
 from tests.functional.baremetal.lab import BaremetalLab, wait_for
+
+ADMIN_CTX = get_admin_context()
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
@@ -85,7 +88,7 @@ def test_none_provider_touches_nothing(bm_lab: BaremetalLab) -> None:
     lab = bm_lab
     node = lab.add_node("node1", provider="none")
     # The operator cabled it to tenant-a; the none provider leaves it there.
-    lab.manager.create_networks(label="cabled", cidr="10.70.0.0/24", bridge="brcabled")
+    lab.manager.networks.create_networks(ADMIN_CTX, label="cabled", cidr="10.70.0.0/24", bridge="brcabled")
     lab.networks.host.prepare_network(lab.net("cabled"))
     lab.host.run(["ip", "link", "set", node.nics[0][2], "master", "brcabled", "up"])
     before = lab.snapshot()

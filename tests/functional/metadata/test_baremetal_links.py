@@ -18,15 +18,17 @@ from typing import Any
 import pytest
 
 from novanet.conf import CONF
+from novanet.context import get_admin_context
 from novanet.db import api as db
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
 from novanet.metadata import network_data, tiered
 from novanet.providers import inventory
 from novanet.providers.service import BaremetalNetworks
-from novanet.rpc.context import get_admin_context
 from tests.fixtures.bmhost import FakeNodeHost
 from tests.functional.metadata.test_cloud_init import cloud_init, run_cloud_init  # noqa: F401
+
+ADMIN_CTX = get_admin_context()
 
 NICS = {"52:54:00:00:01:01": "enp1s0", "52:54:00:00:01:02": "enp2s0", "52:54:00:00:00:03": "enp3s0"}
 
@@ -34,8 +36,8 @@ NICS = {"52:54:00:00:01:01": "enp1s0", "52:54:00:00:01:02": "enp2s0", "52:54:00:
 @pytest.fixture
 def node(sqlite_store: str) -> Iterator[tuple[Any, BaremetalNetworks, FlatDHCPManager]]:
     manager = FlatDHCPManager("bm-host", driver=RecordingDriver())
-    manager.create_networks(label="tenant-a", cidr="10.10.0.0/28", bridge="brta", dns1="10.10.0.53")
-    (vlan_net,) = manager.create_networks(label="tenant-b", cidr="10.20.0.0/28", bridge="brtb")
+    manager.networks.create_networks(ADMIN_CTX, label="tenant-a", cidr="10.10.0.0/28", bridge="brta", dns1="10.10.0.53")
+    (vlan_net,) = manager.networks.create_networks(ADMIN_CTX, label="tenant-b", cidr="10.20.0.0/28", bridge="brtb")
     db.network_update(vlan_net.id, {"vlan": 120})
     created = inventory.create_node(CONF, "node1", network_provider="isolated", power_state="off")
     inventory.create_portgroup("node1", "bond0", mode="802.3ad", miimon=100, xmit_hash_policy="layer3+4")
@@ -48,7 +50,7 @@ def node(sqlite_store: str) -> Iterator[tuple[Any, BaremetalNetworks, FlatDHCPMa
 
 
 def document(node: Any, manager: FlatDHCPManager) -> dict[str, Any]:
-    info = manager.get_instance_nw_info(get_admin_context(), node.instance_uuid)
+    info = manager.nw_info.get_instance_nw_info(get_admin_context(), node.instance_uuid)
     return tiered.tier_links(network_data.network_data(info), inventory.placements(node.instance_uuid))
 
 

@@ -9,6 +9,7 @@ nothing left behind.
 from __future__ import annotations
 
 from novanet.conf import CONF
+from novanet.context import get_admin_context
 from novanet.db import api as db
 from novanet.db import baremetal as bmdb
 from novanet.drivers.fake import RecordingDriver
@@ -17,12 +18,14 @@ from novanet.providers import inventory
 from novanet.providers.service import BaremetalNetworks
 from tests.fixtures.bmhost import FakeNodeHost
 
+ADMIN_CTX = get_admin_context()
+
 
 def test_a_deploy_and_a_rescue_in_the_store(store: str) -> None:
     manager = FlatDHCPManager("bm-host", driver=RecordingDriver())
-    manager.create_networks(label="provisioning", cidr="10.251.0.0/28", bridge="brprov")
-    manager.create_networks(label="rescuing", cidr="10.253.0.0/28", bridge="brrescue")
-    (tenant,) = manager.create_networks(label="tenant", cidr="10.10.0.0/28", bridge="brt", project_id="p1")
+    manager.networks.create_networks(ADMIN_CTX, label="provisioning", cidr="10.251.0.0/28", bridge="brprov")
+    manager.networks.create_networks(ADMIN_CTX, label="rescuing", cidr="10.253.0.0/28", bridge="brrescue")
+    (tenant,) = manager.networks.create_networks(ADMIN_CTX, label="tenant", cidr="10.10.0.0/28", bridge="brt", project_id="p1")
     for purpose in ("provisioning", "rescuing"):
         CONF.set_override(f"{purpose}_network", purpose, group="baremetal")
     try:

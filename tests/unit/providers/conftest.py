@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from novanet.conf import CONF
+from novanet.context import get_admin_context
 from novanet.db import api as db
 from novanet.db import baremetal as bmdb
 from novanet.drivers.fake import RecordingDriver
@@ -17,6 +18,8 @@ from novanet.manager.flat import FlatDHCPManager
 from novanet.providers import inventory
 from novanet.providers.service import BaremetalNetworks
 from tests.fixtures.bmhost import FakeNodeHost
+
+ADMIN_CTX = get_admin_context()
 
 
 @dataclasses.dataclass
@@ -51,11 +54,11 @@ class Lab:
 @pytest.fixture
 def lab(sqlite_store: str) -> Iterator[Lab]:
     manager = FlatDHCPManager("bm-host", driver=RecordingDriver())
-    manager.create_networks(label="provisioning", cidr="10.251.0.0/28", bridge="brprov")
-    manager.create_networks(label="cleaning", cidr="10.252.0.0/28", bridge="brclean")
-    manager.create_networks(label="rescuing", cidr="10.253.0.0/28", bridge="brrescue")
-    manager.create_networks(label="tenant-a", cidr="10.10.0.0/28", bridge="brta", project_id="pa")
-    (tenant_b,) = manager.create_networks(label="tenant-b", cidr="10.20.0.0/28", bridge="brtb", project_id="pb")
+    manager.networks.create_networks(ADMIN_CTX, label="provisioning", cidr="10.251.0.0/28", bridge="brprov")
+    manager.networks.create_networks(ADMIN_CTX, label="cleaning", cidr="10.252.0.0/28", bridge="brclean")
+    manager.networks.create_networks(ADMIN_CTX, label="rescuing", cidr="10.253.0.0/28", bridge="brrescue")
+    manager.networks.create_networks(ADMIN_CTX, label="tenant-a", cidr="10.10.0.0/28", bridge="brta", project_id="pa")
+    (tenant_b,) = manager.networks.create_networks(ADMIN_CTX, label="tenant-b", cidr="10.20.0.0/28", bridge="brtb", project_id="pb")
     db.network_update(tenant_b.id, {"vlan": 120})
     for option, value in (("provisioning_network", "provisioning"), ("cleaning_network", "cleaning"),
                           ("rescuing_network", "rescuing"), ("node_lock_retry_interval", 0.01)):

@@ -8,9 +8,12 @@ import pytest
 
 from novanet import exception
 from novanet.conf import CONF
+from novanet.context import get_admin_context
 from novanet.db import baremetal as bmdb
 from novanet.providers import inventory, loader
 from tests.unit.providers.conftest import Lab
+
+ADMIN_CTX = get_admin_context()
 
 
 def test_null_provider_follows_the_default_option(lab: Lab) -> None:
@@ -170,7 +173,7 @@ def test_port_groups_move_as_one(lab: Lab) -> None:
 def test_vif_attach_prefers_groups_then_pxe_ports(lab: Lab) -> None:
     from novanet.drivers.fake import RecordingDriver
     from novanet.manager.flat import FlatDHCPManager
-    FlatDHCPManager("bm-host", driver=RecordingDriver()).create_networks(label="tenant-c", cidr="10.30.0.0/28",
+    FlatDHCPManager("bm-host", driver=RecordingDriver()).networks.create_networks(ADMIN_CTX, label="tenant-c", cidr="10.30.0.0/28",
                                                                           bridge="brtc")
     lab.node(pxe_ports=1)
     inventory.create_portgroup("node1", "bond0")

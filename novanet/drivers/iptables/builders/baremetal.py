@@ -2,7 +2,8 @@
 
 Nodes on such a network run a deploy, cleaning or rescue ramdisk and must
 reach this host's DHCP (67), TFTP (69), DNS (53) and the conductor's ports
-(``[baremetal] conductor_ports``), and nothing else; the host forwards
+(``[baremetal] conductor_ports``) on its address on that network, and
+nothing else; the host forwards
 nothing from or to the network (no route to tenants, the outside or other
 management networks), and its address on the network answers nobody who
 comes from elsewhere (a tenant node must not reach the conductor through
@@ -32,11 +33,15 @@ def management_rules(net: NetworkSpec, cfg: RuleConfig) -> tuple[RuleItem, ...]:
     address on ``net``'s bridge."""
     bridge = net.bridge
     drop = cfg.drop_target(4)
-    inbound = [f"-i {bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"]
-    inbound += [f"-i {bridge} -p {proto} -m {proto} --dport {port} -j ACCEPT" for proto, port in SERVICE_PORTS]
-    inbound += [f"-i {bridge} -p tcp -m tcp --dport {port} -j ACCEPT" for port in cfg.conductor_ports]
-    inbound.append(f"-i {bridge} -j {drop}")
     local = net.dhcp_server or net.gateway
+    # DHCP requests are broadcast; everything else must be for the host's
+    # address on this network, not for its addresses on other networks.
+    to_us = f"-d {address(local, 4)} " if local else ""
+    inbound = [f"-i {bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"]
+    inbound += [f"{'' if port == 67 else to_us}-i {bridge} -p {proto} -m {proto} --dport {port} -j ACCEPT"
+                for proto, port in SERVICE_PORTS]
+    inbound += [f"{to_us}-i {bridge} -p tcp -m tcp --dport {port} -j ACCEPT" for port in cfg.conductor_ports]
+    inbound.append(f"-i {bridge} -j {drop}")
     if local:
         inbound.append(f"-d {address(local, 4)} ! -i {bridge} -m addrtype ! --src-type LOCAL -j {drop}")
     items: list[RuleItem] = [RuleSpec("filter", "INPUT", rule, top=True) for rule in inbound]
