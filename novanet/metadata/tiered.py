@@ -57,6 +57,26 @@ class Placement:
     tagged: bool = False
     vlan_id: int | None = None
 
+    def to_primitive(self) -> dict[str, Any]:
+        carrier: dict[str, Any] = {"uuid": self.carrier.uuid, "mac": self.carrier.mac}
+        if isinstance(self.carrier, GroupLink):
+            carrier.update(name=self.carrier.name, mode=self.carrier.mode, properties=dict(self.carrier.properties),
+                           members=[{"uuid": m.uuid, "mac": m.mac} for m in self.carrier.members])
+        return {"carrier": carrier, "tagged": self.tagged, "vlan_id": self.vlan_id}
+
+    @classmethod
+    def from_primitive(cls, data: Mapping[str, Any]) -> Placement:
+        raw = data["carrier"]
+        carrier: PortLink | GroupLink
+        if "members" in raw:
+            carrier = GroupLink(str(raw["uuid"]), str(raw["name"]), str(raw["mac"]), str(raw["mode"]),
+                                tuple(PortLink(str(m["uuid"]), str(m["mac"])) for m in raw["members"]),
+                                dict(raw.get("properties") or {}))
+        else:
+            carrier = PortLink(str(raw["uuid"]), str(raw["mac"]))
+        vlan = data.get("vlan_id")
+        return cls(carrier, bool(data.get("tagged")), int(vlan) if vlan is not None else None)
+
 
 def _carrier_links(carrier: PortLink | GroupLink, link_id: str, mtu: Any, vif_id: str | None) -> list[dict[str, Any]]:
     """The link(s) of a carrier: a phy link, or member phys and the bond."""

@@ -24,11 +24,10 @@ from typing import Any
 from oslo_config import cfg
 
 from novanet.conf import CONF
-from novanet.rpc.client.core import ClientCore
 from novanet.context import RequestContext
-
-NAMESPACE = "baremetal"
-VERSION = "1.0"
+from novanet.rpc.client.core import ClientCore
+from novanet.rpc.versions import BAREMETAL_NAMESPACE as NAMESPACE
+from novanet.rpc.versions import BAREMETAL_VERSION as VERSION
 
 
 class BaremetalAPI:

@@ -22,7 +22,10 @@ from novanet.context import get_admin_context
 from novanet.db import api as db
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
+from novanet.manager.instances import StoreInstanceSource
 from novanet.metadata import network_data, tiered
+from novanet.metadata.content import InstanceMetadata
+from novanet.metadata.options import MetadataOptions
 from novanet.providers import inventory
 from novanet.providers.service import BaremetalNetworks
 from tests.fixtures.bmhost import FakeNodeHost
@@ -50,8 +53,11 @@ def node(sqlite_store: str) -> Iterator[tuple[Any, BaremetalNetworks, FlatDHCPMa
 
 
 def document(node: Any, manager: FlatDHCPManager) -> dict[str, Any]:
-    info = manager.nw_info.get_instance_nw_info(get_admin_context(), node.instance_uuid)
-    return tiered.tier_links(network_data.network_data(info), inventory.placements(node.instance_uuid))
+    """network_data.json as novanet-metadata and config drives serve it to the node."""
+    record = StoreInstanceSource.for_manager(FlatDHCPManager).by_uuid(node.instance_uuid)
+    doc: dict[str, Any] = InstanceMetadata(record, MetadataOptions.from_conf(CONF)).network_data
+    assert network_data.lint_network_data(doc) == []
+    return doc
 
 
 def test_bond_and_vlan_render_with_debian_cloud_init(node: Any, cloud_init: pathlib.Path,  # noqa: F811
