@@ -16,9 +16,13 @@ measures, all in the same run:
 * **one node**: from a node on the provisioning network with its PXE lease,
   power off, ``remove-provisioning``, ``configure-tenant``, power on, until
   the tenant lease (the deploy's "switch to tenant network" step, as a
-  conductor does it), with the two switching calls timed on their own.
-* **ten nodes**: the same for ten nodes at once (one thread each), until
-  the last one has its tenant lease.
+  conductor does it), with the two switching calls timed on their own; a
+  new node each time (a first deploy);
+* **redeployed**: the same switch for a node deployed before, whose
+  tenant entry dnsmasq still remembers (it must be made to forget it: one
+  reload of the tenant network's dnsmasq);
+* **ten nodes**: the same for ten new nodes at once (one thread each),
+  until the last one has its tenant lease.
 
 Every namespace it made is removed at the end. Figures vary with load; the
 ratios to the plain lease are what carries over.
@@ -40,6 +44,14 @@ from novanet.conf import CONF  # noqa: E402
 from novanet.db import session  # noqa: E402
 from tests.fixtures.netns import Namespace  # noqa: E402
 from tests.functional.baremetal.lab import BaremetalLab, Node  # noqa: E402
+
+
+def busy() -> float:
+    """CPU seconds every process of the machine spent so far (from /proc/stat)."""
+    with open("/proc/stat", encoding="ascii") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def provision(lab: BaremetalLab, node: Node) -> None:
@@ -90,11 +102,18 @@ def main() -> int:
         reference = lab.add_node("ref")
         lab.networks.vif_attach("ref", "tenant-b")
         lab.networks.switch("ref", "configure_tenant_networks")
-        one = lab.add_node("one")
-        lab.networks.vif_attach("one", "tenant-a")
-        ten = [lab.add_node(f"many{n}") for n in range(10)]
-        for node in ten:
-            lab.networks.vif_attach(node.name, "tenant-a")
+        count = [0]
+
+        def fresh(n: int) -> list[Node]:
+            """``n`` new nodes on the provisioning network, each with a new tenant VIF."""
+            nodes = []
+            for _ in range(n):
+                count[0] += 1
+                node = lab.add_node(f"n{count[0]}")
+                lab.networks.vif_attach(node.name, "tenant-a")
+                provision(lab, node)
+                nodes.append(node)
+            return nodes
 
         plain = []
         for _ in range(args.repeat):
@@ -103,22 +122,24 @@ def main() -> int:
             plain.append(time.perf_counter() - start)
             reference.power_off()
 
-        provision(lab, one)
-        single: list[tuple[float, float, float]] = []
+        single = [switch_to_tenant(lab, node) for node in fresh(args.repeat)]
+        again = fresh(1)[0]
+        redeploy = []
         for _ in range(args.repeat):
-            single.append(switch_to_tenant(lab, one))
-            back_to_provisioning(lab, one)
+            switch_to_tenant(lab, again)
+            back_to_provisioning(lab, again)
+            redeploy.append(switch_to_tenant(lab, again)[0])
+            back_to_provisioning(lab, again)
 
         burst = []
-        for node in ten:
-            provision(lab, node)
+        cores = []
         for _ in range(max(1, args.repeat // 2)):
-            start = time.perf_counter()
+            ten = fresh(10)
+            start, cpu = time.perf_counter(), busy()
             with ThreadPoolExecutor(len(ten)) as pool:
                 list(pool.map(lambda n: switch_to_tenant(lab, n), ten))
             burst.append(time.perf_counter() - start)
-            with ThreadPoolExecutor(len(ten)) as pool:
-                list(pool.map(lambda n: back_to_provisioning(lab, n), ten))
+            cores.append((busy() - cpu) / burst[-1])
 
         ref = statistics.median(plain)
         total = statistics.median(s[0] for s in single)
@@ -127,9 +148,13 @@ def main() -> int:
         print(f"  one node provisioning -> tenant, to the lease {total * 1000:8.1f} ms   {total / ref:4.1f}x")
         print(f"    remove-provisioning call                    {statistics.median(s[1] for s in single) * 1000:8.1f} ms")
         print(f"    configure-tenant call                       {statistics.median(s[2] for s in single) * 1000:8.1f} ms")
+        again_total = statistics.median(redeploy)
+        print(f"  the same node redeployed (same addresses)     {again_total * 1000:8.1f} ms   {again_total / ref:4.1f}x")
         many = statistics.median(burst)
         print(f"  ten nodes at once, to the last tenant lease   {many * 1000:8.1f} ms   {many / ref:4.1f}x "
               f"({many / total:.1f}x one node)")
+        print(f"    CPU busy meanwhile (this machine, all processes) {statistics.median(cores):4.1f} of "
+              f"{os.cpu_count()} cores")
         return 0
     finally:
         if lab is not None:
