@@ -40,6 +40,10 @@ class LinuxBridgeSwitch:
         self.namespace = namespace or None
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Close the namespace's netlink socket (it pins the namespace)."""
+        privileged.close(self.namespace)
+
     @property
     def _where(self) -> str:
         return f" in network namespace {self.namespace}" if self.namespace else ""
