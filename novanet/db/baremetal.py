@@ -94,6 +94,15 @@ def _live(model: Any) -> Any:
     return select(model).where(model.deleted == 0)
 
 
+def _first(query: Any, error: exception.NovanetError) -> Any:
+    """The first row of ``query``; ``error`` when there is none."""
+    with reader() as session:
+        row = session.scalars(query).first()
+    if row is None:
+        raise error
+    return row
+
+
 def _soft_delete(row: Any) -> None:
     row.deleted = row.id
     row.deleted_at = utcnow()
@@ -131,11 +140,8 @@ def node_get(ident: str) -> BaremetalNode:
 
     :raises BaremetalNodeNotFound: no such node.
     """
-    with reader() as session:
-        row = session.scalars(_node_query(ident)).first()
-    if row is None:
-        raise exception.BaremetalNodeNotFound(node=ident)
-    return row
+    node: BaremetalNode = _first(_node_query(ident), exception.BaremetalNodeNotFound(node=ident))
+    return node
 
 
 def node_get_by_instance(instance_uuid: str) -> BaremetalNode | None:
@@ -320,13 +326,11 @@ def portgroup_create(node_id: int, name: str, address: str | None, mode: str,
 
 def portgroup_get(node_id: int, ident: str) -> BaremetalPortgroup:
     """A live group of the node by uuid or name."""
-    with reader() as session:
-        row = session.scalars(_live(BaremetalPortgroup).where(
-            BaremetalPortgroup.node_id == node_id,
-            sa.or_(BaremetalPortgroup.uuid == ident, BaremetalPortgroup.name == ident))).first()
-    if row is None:
-        raise exception.BaremetalPortgroupNotFound(portgroup=ident)
-    return row
+    group: BaremetalPortgroup = _first(
+        _live(BaremetalPortgroup).where(BaremetalPortgroup.node_id == node_id,
+                                        sa.or_(BaremetalPortgroup.uuid == ident, BaremetalPortgroup.name == ident)),
+        exception.BaremetalPortgroupNotFound(portgroup=ident))
+    return group
 
 
 def port_create(node_id: int, address: str, pxe_enabled: bool, switch_port: str,
@@ -358,12 +362,10 @@ def port_create(node_id: int, address: str, pxe_enabled: bool, switch_port: str,
 
 def port_get(ident: str) -> BaremetalPort:
     """A live port by uuid or MAC."""
-    with reader() as session:
-        row = session.scalars(_live(BaremetalPort).where(
-            sa.or_(BaremetalPort.uuid == ident, BaremetalPort.address == ident))).first()
-    if row is None:
-        raise exception.BaremetalPortNotFound(port=ident)
-    return row
+    port: BaremetalPort = _first(
+        _live(BaremetalPort).where(sa.or_(BaremetalPort.uuid == ident, BaremetalPort.address == ident)),
+        exception.BaremetalPortNotFound(port=ident))
+    return port
 
 
 def port_delete(port_id: int) -> None:

@@ -19,6 +19,7 @@ from novanet import exception
 from novanet.db import api as db
 from novanet.db import baremetal as bmdb
 from novanet.db.baremetal_models import BaremetalNode, BaremetalPort, BaremetalPortgroup
+from novanet.drivers.dnsmasq.paths import normalize_mac
 from novanet.metadata import tiered
 from novanet.providers import loader
 from novanet.providers.base import PowerState
@@ -29,7 +30,6 @@ XMIT_HASH_POLICIES = ("layer2", "layer2+3", "layer3+4", "encap2+3", "encap3+4")
 DRIVER_INFO_KEYS = ("provisioning_network", "cleaning_network", "rescuing_network")
 
 _LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_MAC = re.compile(r"^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$")
 _IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 _UNSET: Any = object()
 
@@ -43,8 +43,12 @@ def check_name(name: str, what: str = "node name") -> str:
 
 
 def check_mac(mac: str) -> str:
-    value = mac.strip().lower().replace("-", ":") if isinstance(mac, str) else ""
-    if not _MAC.match(value) or int(value[:2], 16) & 1:
+    """``mac`` in lower case with colons, if it is a unicast MAC (a NIC's)."""
+    try:
+        value = normalize_mac(mac)
+    except exception.InvalidInput:
+        value = ""
+    if not value or int(value[:2], 16) & 1:
         raise exception.InvalidParameterValue(reason=f"MAC address {mac!r} is not a unicast MAC like 52:54:00:12:34:56")
     return value
 
