@@ -271,11 +271,18 @@ class BaremetalLab:
         return "\n".join(self.host.run(["iptables-save", "-t", t]).stdout for t in ("filter", "nat", "mangle"))
 
     def snapshot(self) -> dict[str, Any]:
-        """Links, bridge membership, dnsmasq files and rules of the host, without counters."""
+        """Links (admin state, master), dnsmasq files and rules of the host, without counters."""
         rules = re.sub(r"\[\d+:\d+\]", "", self.iptables())
         rules = "\n".join(line for line in rules.splitlines() if not line.startswith("#"))
-        links = self.host.run(["ip", "-o", "link"]).stdout
-        links = sorted(re.sub(r"^\d+: ", "", line).split(" link/")[0] for line in links.splitlines())
+        links = []
+        for line in self.host.run(["ip", "-o", "link"]).stdout.splitlines():
+            # Name, admin state and master: carrier and operstate follow the
+            # kernel's own time, not novanet's calls.
+            name = line.split(": ")[1].split("@")[0]
+            flags = line.split("<")[1].split(">")[0].split(",")
+            found = re.search(r" master (\S+) ", line)
+            links.append(f"{name} {'UP' if 'UP' in flags else 'down'} {found.group(1) if found else '-'}")
+        links.sort()
         files = {}
         networks = self.workdir / "networks"
         for path in sorted(networks.rglob("*")) if networks.exists() else ():
