@@ -3,6 +3,9 @@ switch and store connections; only the store's node lock stands between it
 and the other one.
 
     python -m tests.functional.baremetal.race_worker CONFIG NODE METHOD GO_FILE
+
+It creates ``GO_FILE.<METHOD>.ready`` once everything is imported and built,
+then waits for GO_FILE.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ def main() -> int:
 
     driver = LinuxNetDriver(CONF)
     networks = FlatDHCPManager("bm-host", driver=driver).baremetal
+    with open(f"{go}.{method}.ready", "w"):
+        pass
     while not os.path.exists(go):
         time.sleep(0.001)
     try:

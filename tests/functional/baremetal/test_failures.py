@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 import pytest
 
@@ -73,7 +73,8 @@ def test_two_clients_race_on_one_node(bm_lab: BaremetalLab) -> None:
     workers = {m: subprocess.Popen([sys.executable, "-m", "tests.functional.baremetal.race_worker", str(config),
                                     "node1", m, str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for m in methods}
-    time.sleep(1.5)  # both have imported everything and wait for the go
+    wait_for(lambda: all(Path(f"{go}.{m}.ready").exists() for m in methods), timeout=120,
+             message="the workers did not get ready")
     go.write_text("go")
     outcomes = {}
     for method, worker in workers.items():

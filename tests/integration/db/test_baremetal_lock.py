@@ -20,21 +20,23 @@ WORKERS = 6
 @pytest.mark.slow
 def test_one_process_of_many_holds_a_node(store: str, tmp_path: Path) -> None:
     node = bmdb.node_create("node1")
-    start = tmp_path / "start"
+    start, release = tmp_path / "start", tmp_path / "release"
     env = dict(os.environ, NOVANET_START_FILE=str(start))
     procs = [subprocess.Popen([sys.executable, "-m", "tests.integration.db.lock_worker", store, str(node.id),
-                               f"host{n}:1:token{n}", "1.0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env=env, cwd=Path(__file__).resolve().parents[3])
+                               f"host{n}:1:token{n}", str(release)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).resolve().parents[3])
              for n in range(WORKERS)]
     start.touch()
-    outcomes = []
+    assert all(proc.stdout is not None for proc in procs)
+    # Every worker tries while the winner still holds the lock.
+    outcomes = [proc.stdout.readline().strip() for proc in procs]  # type: ignore[union-attr]
+    release.touch()
     for proc in procs:
-        out, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-        outcomes.append(out.strip())
     winners = [o for o in outcomes if o == "won"]
     assert len(winners) == 1, outcomes
-    winner = procs[outcomes.index("won")].args[-2]  # type: ignore[index]
+    winner = f"host{outcomes.index('won')}:1:token{outcomes.index('won')}"
     assert all(o == f"lost {winner}" for o in outcomes if o != "won")
     assert bmdb.node_get("node1").reservation is None, "released after use"
 
