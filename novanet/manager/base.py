@@ -31,8 +31,10 @@ from novanet.db import api as db
 from novanet.db.models import Network, VirtualInterface, utcnow
 from novanet.drivers.base import DhcpHost
 from novanet.manager import create, nw_info, specs
+from novanet.manager.autoalloc.allocator import AutoAllocator
+from novanet.manager.autoalloc.host import ManagerHost
 from novanet.manager.queries import LegacyQueries, row_dict
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.manager.types import InstanceInfo, NetworkChoice, RequestedNetwork, RequestedNetworks
 from novanet.rpc.context import RequestContext, get_admin_context
 
 LOG = logging.getLogger(__name__)
@@ -40,6 +42,51 @@ LOG = logging.getLogger(__name__)
 
 class NetworkManager(LegacyQueries):
     """Common logic of the Flat, FlatDHCP and Vlan managers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: ``auto`` requested networks: the project's one network, built on first use.
+        self.auto = AutoAllocator(self.host, self.create_rules(), ManagerHost(self))
+
+    # -- get me a network ----------------------------------------------------------
+
+    def get_auto_allocated_network(self, context: RequestContext, project_id: str,
+                                   dry_run: bool = False) -> dict[str, Any]:
+        """The project's network for ``auto`` (built if need be), or only the checks (``dry_run``)."""
+        if dry_run:
+            return self.auto.dry_run(project_id)
+        return {"id": self.auto.get_or_build(project_id).uuid, "project_id": project_id}
+
+    def delete_auto_allocated_network(self, context: RequestContext, project_id: str) -> str | None:
+        """Remove the project's auto-allocated network here, or on the host that serves it."""
+        host = self.auto.network_host(project_id)
+        if host is not None and host != self.host and self.peers is not None:
+            return self.peers.delete_auto_allocated_network(context, project_id, host=host)
+        deleted = self.auto.delete(project_id)
+        return deleted.uuid if deleted is not None else None
+
+    def validate_networks(self, context: RequestContext, networks: RequestedNetworks) -> None:
+        """Boot-time check: requested addresses, or for ``auto`` the dry-run of the caller's project.
+
+        :raises AutoAllocationFailure, NetworkAmbiguous: ``auto`` could not give a network.
+        """
+        if networks is NetworkChoice.NONE:
+            return
+        if networks is NetworkChoice.AUTO:
+            if not context.project_id:
+                raise exception.InvalidRequest(reason="validating networks 'auto' needs a project in the context")
+            self.auto.dry_run(context.project_id)
+            return
+        super().validate_networks(context, networks)
+
+    def resolve_auto(self, instance: InstanceInfo, requested: RequestedNetworks) -> list[RequestedNetwork] | None:
+        """``auto`` becomes the project's one network (made if need be); lists pass through."""
+        if requested is NetworkChoice.AUTO:
+            if not instance.project_id:
+                raise exception.InvalidRequest(reason="networks 'auto' needs the instance's project_id")
+            return [RequestedNetwork(self.auto.network_for_instance(instance.project_id).uuid)]
+        assert requested is not NetworkChoice.NONE
+        return requested
 
     # -- creating and deleting networks ---------------------------------------
 
@@ -206,15 +253,19 @@ class NetworkManager(LegacyQueries):
     # -- allocation -------------------------------------------------------------------
 
     def allocate_for_instance(self, context: RequestContext, instance: InstanceInfo, rxtx_factor: float | None,
-                              vpn: bool, requested_networks: list[RequestedNetwork] | None,
+                              vpn: bool, requested_networks: RequestedNetworks,
                               macs: list[str] | None) -> model.NetworkInfo:
         """Give the instance a VIF and an address on each of its networks.
 
         On the common path (networks served here, MACs generated) each
         network costs one store transaction that records the instance, its
-        VIF and its address together.
+        VIF and its address together. ``none``: nothing at all; ``auto``: the
+        project's one network, made on first use (:mod:`.autoalloc`).
         """
         self.check_uuid(instance.uuid, "instance uuid")
+        if requested_networks is NetworkChoice.NONE:
+            return model.NetworkInfo(vifs=())
+        requested_networks = self.resolve_auto(instance, requested_networks)
         started = utcnow()
         networks = self.networks_for_instance(context, instance, requested_networks)
         addresses = {r.network_id: self.check_address(r.address)
@@ -391,9 +442,16 @@ class NetworkManager(LegacyQueries):
     # -- deallocation -----------------------------------------------------------------
 
     def deallocate_for_instance(self, context: RequestContext, instance: InstanceInfo,
-                                requested_networks: list[RequestedNetwork] | None = None) -> None:
-        """Take the instance's addresses back (all, or those named); twice is harmless."""
+                                requested_networks: RequestedNetworks = None) -> None:
+        """Take the instance's addresses back (all, or those named); twice is harmless.
+
+        ``none`` had nothing; ``auto`` gives back everything (the network stays).
+        """
         self.check_uuid(instance.uuid, "instance uuid")
+        if requested_networks is NetworkChoice.NONE:
+            return
+        if requested_networks is NetworkChoice.AUTO:
+            requested_networks = None
         named = [r.address for r in requested_networks or () if r.address]
         rows = db.fixed_ip_get_by_instance(instance.uuid)
         addresses = [r.address for r in rows if not named or r.address in named]

@@ -8,6 +8,7 @@ manager sees them, so the manager never parses wire formats.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import Any, Protocol
 
 from novanet.rpc.context import RequestContext
@@ -38,6 +39,22 @@ class RequestedNetwork:
     tag: str | None = None
 
 
+class NetworkChoice(str, enum.Enum):
+    """``requested_networks`` as a word instead of a list (nova >= 2.37's ``networks``).
+
+    ``auto``: the one network the project can use, made on first use;
+    ``none``: no network at all (empty network_info, nothing touched).
+    """
+
+    AUTO = "auto"
+    NONE = "none"
+
+
+#: What ``requested_networks`` may be once read from the wire: the networks
+#: named, a word, or None (the manager's choice, nova-network's default).
+RequestedNetworks = list[RequestedNetwork] | NetworkChoice | None
+
+
 class PeerAPI(Protocol):
     """What a manager asks of other network hosts (the RPC client implements it).
 
@@ -64,6 +81,9 @@ class PeerAPI(Protocol):
     def release_dhcp(self, context: RequestContext, host: str, dev: str, address: str, vif_address: str) -> None: ...
 
     def update_dns(self, context: RequestContext, network_ids: list[int]) -> None: ...
+
+    def delete_auto_allocated_network(self, context: RequestContext, project_id: str,
+                                      host: str | None = None) -> str | None: ...
 
     def migrate_instance_start(self, context: RequestContext, host: str, **kwargs: Any) -> None: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.manager.types import InstanceInfo, RequestedNetworks
 from novanet.model import NetworkInfo
 from novanet.rpc.context import RequestContext
 
@@ -26,11 +26,11 @@ class ManagerAPI(Protocol):
     # -- instances ----------------------------------------------------------------
 
     def allocate_for_instance(self, context: RequestContext, instance: InstanceInfo, rxtx_factor: float | None,
-                              vpn: bool, requested_networks: list[RequestedNetwork] | None,
+                              vpn: bool, requested_networks: RequestedNetworks,
                               macs: list[str] | None) -> NetworkInfo: ...
 
     def deallocate_for_instance(self, context: RequestContext, instance: InstanceInfo,
-                                requested_networks: list[RequestedNetwork] | None) -> None: ...
+                                requested_networks: RequestedNetworks) -> None: ...
 
     def get_instance_nw_info(self, context: RequestContext, instance_uuid: str, rxtx_factor: float | None,
                              host: str | None) -> NetworkInfo: ...
@@ -41,7 +41,7 @@ class ManagerAPI(Protocol):
     def remove_fixed_ip_from_instance(self, context: RequestContext, instance_uuid: str, host: str | None,
                                       address: str, rxtx_factor: float | None) -> NetworkInfo: ...
 
-    def validate_networks(self, context: RequestContext, networks: list[RequestedNetwork]) -> None: ...
+    def validate_networks(self, context: RequestContext, networks: RequestedNetworks) -> None: ...
 
     def setup_networks_on_host(self, context: RequestContext, instance: InstanceInfo | None,
                                instance_id: int | str | None, host: str | None, teardown: bool) -> None: ...
@@ -53,6 +53,13 @@ class ManagerAPI(Protocol):
     def migrate_instance_finish(self, context: RequestContext, instance_uuid: str, rxtx_factor: float | None,
                                 project_id: str | None, source: str | None, dest: str | None,
                                 floating_addresses: list[str] | None) -> None: ...
+
+    # -- get me a network (1.18) ------------------------------------------------------
+
+    def get_auto_allocated_network(self, context: RequestContext, project_id: str,
+                                   dry_run: bool) -> dict[str, Any]: ...
+
+    def delete_auto_allocated_network(self, context: RequestContext, project_id: str) -> str | None: ...
 
     # -- networks -------------------------------------------------------------------
 
