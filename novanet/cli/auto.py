@@ -5,7 +5,8 @@ every other ``novanet-manage`` command. The dry-run (``auto-allocate show
 --check-resources``) runs the same checks as a boot's, in this process, and
 writes nothing. Deleting a project's network changes its network host (the
 bridge, the rules, dnsmasq), so ``auto-allocate delete`` asks the daemon over
-RPC (``transport_url`` must be configured).
+RPC (``transport_url``, ``control_exchange`` and ``network_topic`` as the
+daemons have them).
 """
 
 from __future__ import annotations
@@ -247,9 +248,6 @@ def cmd_auto_delete(args: argparse.Namespace, out: TextIO) -> None:
     from novanet.rpc.client import NetworkAPI
     from novanet.rpc.context import get_admin_context
 
-    if not CONF.transport_url:
-        raise exception.InvalidConfig(reason="auto-allocate delete asks the network host over RPC: "
-                                             "set transport_url")
     deleted = NetworkAPI().delete_auto_allocated_network(get_admin_context(), args.project)
     if deleted:
         out.write(f"deleted network {deleted} of project {args.project}\n")

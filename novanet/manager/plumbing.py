@@ -73,7 +73,22 @@ class HostPlumbing(ManagerState):
             uplink_override=self.uplink_override(network),
             gateway_on_host=self.DHCP,
             share_address=bool(CONF.share_dhcp_address),
+            egress=self.egress_of(network),
         )
+
+    def egress_of(self, network: Network) -> tuple[str, str] | None:
+        """(public interface, SNAT source) of the network's egress profile, if it has one.
+
+        Profiles never change and cannot be deleted while a network uses
+        them, so each is read once per process.
+        """
+        if network.egress_id is None:
+            return None
+        egress = self._egress_cache.get(network.egress_id)
+        if egress is None:
+            for record in db.egress_by_ids([network.egress_id]).values():
+                egress = self._egress_cache[record.id] = (record.public_interface, record.snat_source)
+        return egress
 
     def dhcp_hosts(self, network: Network) -> list[DhcpHost]:
         """Static DHCP entries this host serves for the network."""

@@ -70,6 +70,8 @@ class ManagerState:
         self._address_locks: dict[str, threading.Lock] = {}
         #: (networks_version, networks) of NetworkManager.all_networks.
         self._networks_cache: tuple[tuple[int, Any], list[Any]] | None = None
+        #: egress profile id -> (public interface, SNAT source), see HostPlumbing.egress_of.
+        self._egress_cache: dict[int, tuple[str, str]] = {}
 
     # -- helpers ------------------------------------------------------------------
 
