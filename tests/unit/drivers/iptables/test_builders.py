@@ -189,6 +189,9 @@ def test_project_isolation_marks_and_drops() -> None:
     assert texts(items[2:]) == [
         ("mangle", "PREROUTING", "-i br100 -j MARK --set-xmark 0x10000/0xfff0000"),
         ("filter", "isolation", f"-o br100 -m mark ! --mark 0x0/0xfff0000 -m mark ! --mark 0x10000/0xfff0000 {drop}"),
+        # Another project's instance may not talk to br100's gateway address (the host) either.
+        ("filter", "INPUT", "-d 10.0.0.1/32 -m mark ! --mark 0x0/0xfff0000 -m mark ! --mark 0x10000/0xfff0000 "
+                            "-j REJECT --reject-with icmp-port-unreachable"),
         ("mangle", "PREROUTING", "-i br101 -j MARK --set-xmark 0x20000/0xfff0000"),
         ("filter", "isolation", f"-o br101 -m mark ! --mark 0x0/0xfff0000 -m mark ! --mark 0x20000/0xfff0000 {drop}"),
         ("mangle", "PREROUTING", "-i br102 -j MARK --set-xmark 0x10000/0xfff0000"),
