@@ -106,12 +106,13 @@ class AutoLab:
         return {pid for pid, parent in parents.items() if parent not in parents}
 
     def snapshot(self, networks_path: Path) -> dict[str, str]:
-        """The host as text, minus what changes by itself (counters, timestamps)."""
+        """The host as text, minus what changes by itself (counters, timestamps, IPv6 DAD)."""
         host = self.site.host
         state = {
             "links": host.run(["ip", "-o", "link", "show"]).stdout,
-            "addresses": host.run(["ip", "-o", "addr", "show"]).stdout,
-            "routes": host.run(["ip", "route", "show", "table", "all"]).stdout,
+            # IPv4 only: the kernel's own IPv6 link-local addresses change state (DAD) by themselves.
+            "addresses": host.run(["ip", "-4", "-o", "addr", "show"]).stdout,
+            "routes": host.run(["ip", "-4", "route", "show", "table", "all"]).stdout,
             "dnsmasq": " ".join(str(p) for p in sorted(self.dnsmasq_pids())),
         }
         for table in ("filter", "nat", "mangle"):

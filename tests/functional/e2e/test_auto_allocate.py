@@ -240,6 +240,18 @@ def test_first_boot_gets_a_lease_and_leaves_through_the_egress(daemons: HostDaem
     assert info2[0].network.id == network.uuid and lab.dnsmasq_pids() == pid and starts(daemon, "br100") == 1
     assert len(db.network_get_all()) == 1 and auto_store.count_topologies() == 1
 
+    # A restart rebuilds the host from the store: nothing changes (dnsmasq adopted, the egress's
+    # SNAT and the isolation rules rendered the same), and the instance still gets out.
+    networks_path = daemon.config.parent / "net-a" / "networks"
+    before = {k: v for k, v in lab.snapshot(networks_path).items() if k != "files"}
+    daemons.restart(daemon)
+    assert {k: v for k, v in lab.snapshot(networks_path).items() if k != "files"} == before
+    outside = TcpServer(lab.site.outside)
+    try:
+        assert tcp_connect(second, lab.site.outside_ip, outside.port) == f"hello {EGRESS_SOURCE}"
+    finally:
+        outside.close()
+
     # Delete: refused while instances hold addresses; then it removes the host side; twice is a no-op.
     conf = daemon.config
 

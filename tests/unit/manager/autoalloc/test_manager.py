@@ -127,3 +127,24 @@ def test_flat_auto_uses_the_shared_network(sqlite_store: str) -> None:
     flat.validate_networks(USER, NetworkChoice.AUTO)
     info = flat.allocate_for_instance(USER, instance(), None, False, NetworkChoice.AUTO, None)
     assert info[0].network.id == shared.uuid  # type: ignore[union-attr]
+
+
+def test_two_hosts_share_one_project_network(vlan: VlanManager) -> None:
+    """The host that built the network serves it; another host allocates and deletes through it."""
+    from tests.fixtures.peers import LocalPeers
+
+    configure()
+    peers = LocalPeers()
+    a = peers.add(vlan)
+    b = peers.add(VlanManager("host-b", driver=ProbingDriver()))
+    first = a.allocate_for_instance(USER, instance(), None, False, NetworkChoice.AUTO, None)
+    second = b.allocate_for_instance(USER, instance(), None, False, NetworkChoice.AUTO, None)
+    assert first[0].network.id == second[0].network.id  # type: ignore[union-attr]
+    assert ("rpc_allocate_fixed_ip", "host-a") in peers.calls
+    assert "ensure_network" not in b.driver.call_names()  # type: ignore[attr-defined]
+    for info in (first, second):
+        address = info.fixed_ips()[0].address
+        a.deallocate_fixed_ip(USER, address, "host-a")
+    assert b.delete_auto_allocated_network(USER, "p1") == first[0].network.id  # type: ignore[union-attr]
+    assert ("delete_auto_allocated_network", "host-a") in peers.calls
+    assert a.driver.call_names()[-1] == "remove_network"  # type: ignore[attr-defined]
