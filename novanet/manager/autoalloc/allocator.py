@@ -451,7 +451,9 @@ class AutoAllocator:
             else:
                 db.network_delete_safe(network.id)
                 self.host_side.unrealise(network)
-        store.topology_delete(project_id)
+        # Only the record as it was read: a concurrent boot may already have
+        # dropped it (its network gone) and claimed a new build.
+        store.topology_forget(project_id, row.status, token=row.claim_token, network_id=row.network_id)
         self._notify(project_id)
         LOG.info("Deleted the auto-allocated network %s of project %s", network.uuid if network else "-", project_id)
         return network
