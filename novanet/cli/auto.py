@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from novanet import exception
@@ -25,6 +26,8 @@ from novanet.manager.autoalloc import admin
 from novanet.manager.autoalloc.allocator import AutoAllocator
 
 LOG = logging.getLogger(__name__)
+
+Command = Callable[[argparse.Namespace, TextIO], None]
 
 
 def register(categories: Any) -> None:
@@ -43,19 +46,8 @@ def register(categories: Any) -> None:
     create.add_argument("--default", action="store_true", help="the pool 'auto' carves from")
     _format(create)
     create.set_defaults(func=cmd_pool_create)
-    _format(pools.add_parser("list", help="list subnet pools")).set_defaults(func=cmd_pool_list)
-    show = pools.add_parser("show", help="show a subnet pool and how many networks it still holds")
-    show.add_argument("name", help="name or uuid")
-    _format(show).set_defaults(func=cmd_pool_show)
-    change = pools.add_parser("set", help="make a pool the default, or not")
-    change.add_argument("name", help="name or uuid")
-    flag = change.add_mutually_exclusive_group(required=True)
-    flag.add_argument("--default", dest="default", action="store_true")
-    flag.add_argument("--no-default", dest="default", action="store_false")
-    change.set_defaults(func=cmd_pool_set)
-    delete = pools.add_parser("delete", help="delete a pool no network was carved from")
-    delete.add_argument("name", help="name or uuid")
-    delete.set_defaults(func=cmd_pool_delete)
+    _named_actions(pools, "subnet pool", cmd_pool_list, cmd_pool_show, cmd_pool_set, cmd_pool_delete,
+                   "a pool no network was carved from")
 
     egress = categories.add_parser("egress", help="how networks built on demand reach the outside")
     egresses = egress.add_subparsers(dest="action", metavar="ACTION")
@@ -68,19 +60,8 @@ def register(categories: Any) -> None:
     ecreate.add_argument("--snat-source", required=True, metavar="IP", help="source address of SNATed traffic")
     ecreate.add_argument("--default", action="store_true", help="the egress of networks 'auto' builds")
     _format(ecreate).set_defaults(func=cmd_egress_create)
-    _format(egresses.add_parser("list", help="list egress profiles")).set_defaults(func=cmd_egress_list)
-    eshow = egresses.add_parser("show", help="show an egress")
-    eshow.add_argument("name", help="name or uuid")
-    _format(eshow).set_defaults(func=cmd_egress_show)
-    eset = egresses.add_parser("set", help="make an egress the default, or not")
-    eset.add_argument("name", help="name or uuid")
-    eflag = eset.add_mutually_exclusive_group(required=True)
-    eflag.add_argument("--default", dest="default", action="store_true")
-    eflag.add_argument("--no-default", dest="default", action="store_false")
-    eset.set_defaults(func=cmd_egress_set)
-    edelete = egresses.add_parser("delete", help="delete an egress no network uses")
-    edelete.add_argument("name", help="name or uuid")
-    edelete.set_defaults(func=cmd_egress_delete)
+    _named_actions(egresses, "egress", cmd_egress_list, cmd_egress_show, cmd_egress_set, cmd_egress_delete,
+                   "an egress no network uses")
 
     auto = categories.add_parser("auto-allocate", help="projects' networks built on their first 'auto' boot")
     autos = auto.add_subparsers(dest="action", metavar="ACTION")
@@ -95,6 +76,24 @@ def register(categories: Any) -> None:
                                "instances may hold an address); asks the network host over RPC")
     adelete.add_argument("--project", required=True, help="project id")
     adelete.set_defaults(func=cmd_auto_delete)
+
+
+def _named_actions(actions: Any, kind: str, listing: Command, show: Command, change: Command, delete: Command,
+                   deletable: str) -> None:
+    """``list``, ``show NAME``, ``set NAME --default|--no-default`` and ``delete NAME`` of ``kind``."""
+    _format(actions.add_parser("list", help=f"list each {kind}")).set_defaults(func=listing)
+    for action, func, help_text in (("show", show, f"show a {kind}"),
+                                    ("set", change, f"make a {kind} the default, or not"),
+                                    ("delete", delete, f"delete {deletable}")):
+        parser = actions.add_parser(action, help=help_text)
+        parser.add_argument("name", help="name or uuid")
+        if action == "show":
+            _format(parser)
+        if action == "set":
+            flag = parser.add_mutually_exclusive_group(required=True)
+            flag.add_argument("--default", dest="default", action="store_true")
+            flag.add_argument("--no-default", dest="default", action="store_false")
+        parser.set_defaults(func=func)
 
 
 def _format(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -47,17 +47,59 @@ def _pool_record(session: Any, pool: SubnetPool) -> PoolRecord:
                       pool.default_for is not None, pool.generation, tuple(prefixes))
 
 
+#: SubnetPool or EgressProfile: both have uuid, name, default_for and soft delete.
+Named = Any
+
+
+def _find(session: Any, model: Named, ident: str, missing: exception.NovanetError) -> Any:
+    """The live row of ``model`` whose uuid or name is ``ident``."""
+    row = session.scalars(select(model).where(model.deleted == 0,
+                                              sa.or_(model.uuid == ident, model.name == ident))).first()
+    if row is None:
+        raise missing
+    return row
+
+
 def _find_pool(session: Any, ident: str) -> SubnetPool:
-    query = select(SubnetPool).where(SubnetPool.deleted == 0,
-                                     sa.or_(SubnetPool.uuid == ident, SubnetPool.name == ident))
-    pool = session.scalars(query).first()
-    if pool is None:
-        raise exception.SubnetPoolNotFound(pool=ident)
+    pool: SubnetPool = _find(session, SubnetPool, ident, exception.SubnetPoolNotFound(pool=ident))
     return pool
 
 
-def _default_conflict(kind: str, current: str) -> exception.Conflict:
-    return exception.Conflict(reason=f"{kind} {current} is the default already; make it not the default first")
+def _check_new(session: Any, model: Named, kind: str, name: str, default_for: int | None) -> None:
+    """:raises Conflict: ``name`` is taken, or ``default_for`` names a taken default."""
+    if session.scalars(select(model.id).where(model.deleted == 0, model.name == name)).first() is not None:
+        raise exception.Conflict(reason=f"a {kind} named {name} exists already")
+    _check_default(session, model, kind, default_for)
+
+
+def _check_default(session: Any, model: Named, kind: str, default_for: int | None) -> None:
+    if default_for is None:
+        return
+    current = session.scalars(select(model.name).where(model.default_for == default_for)).first()
+    if current is not None:
+        raise exception.Conflict(reason=f"{kind} {current} is the default already; make it not the default first")
+
+
+def _set_default(model: Named, kind: str, ident: str, missing: exception.NovanetError, key: Any,
+                 is_default: bool, record: Any) -> Any:
+    """Make the row of ``ident`` the default of ``key(row)``, or not; returns ``record(session, row)``."""
+    try:
+        with writer() as session:
+            row = _find(session, model, ident, missing)
+            if is_default and row.default_for is None:
+                _check_default(session, model, kind, key(row))
+            row.default_for = key(row) if is_default else None
+            row.updated_at = utcnow()
+            session.flush()
+            return record(session, row)
+    except exc.IntegrityError:
+        raise exception.Conflict(reason=f"another {kind} was made the default at the same time")
+
+
+def _soft_delete(row: Any) -> None:
+    row.default_for = None
+    row.deleted = row.id
+    row.deleted_at = utcnow()
 
 
 def subnet_pool_create(name: str, prefixes: Sequence[str], default_prefixlen: int, is_default: bool,
@@ -70,13 +112,7 @@ def subnet_pool_create(name: str, prefixes: Sequence[str], default_prefixlen: in
     now = utcnow()
     try:
         with writer() as session:
-            if session.scalars(select(SubnetPool.id).where(SubnetPool.deleted == 0,
-                                                           SubnetPool.name == name)).first() is not None:
-                raise exception.Conflict(reason=f"a subnet pool named {name} exists already")
-            if is_default:
-                current = session.scalars(select(SubnetPool.name).where(SubnetPool.default_for == ip_version)).first()
-                if current is not None:
-                    raise _default_conflict("subnet pool", current)
+            _check_new(session, SubnetPool, "subnet pool", name, ip_version if is_default else None)
             others = session.execute(
                 select(SubnetPoolPrefix.cidr, SubnetPool.name)
                 .join(SubnetPool, SubnetPool.id == SubnetPoolPrefix.pool_id).where(SubnetPool.deleted == 0)).all()
@@ -125,20 +161,9 @@ def subnet_pool_set_default(ident: str, is_default: bool) -> PoolRecord:
 
     :raises Conflict: another pool is the default.
     """
-    try:
-        with writer() as session:
-            pool = _find_pool(session, ident)
-            if is_default and pool.default_for is None:
-                current = session.scalars(select(SubnetPool.name)
-                                          .where(SubnetPool.default_for == pool.ip_version)).first()
-                if current is not None:
-                    raise _default_conflict("subnet pool", current)
-            pool.default_for = pool.ip_version if is_default else None
-            pool.updated_at = utcnow()
-            session.flush()
-            return _pool_record(session, pool)
-    except exc.IntegrityError:
-        raise exception.Conflict(reason="another subnet pool was made the default at the same time")
+    result: PoolRecord = _set_default(SubnetPool, "subnet pool", ident, exception.SubnetPoolNotFound(pool=ident),
+                                      lambda pool: pool.ip_version, is_default, _pool_record)
+    return result
 
 
 def _networks_from_pool(session: Any, pool_id: int) -> list[str]:
@@ -159,9 +184,7 @@ def subnet_pool_delete(ident: str) -> PoolRecord:
         if used:
             raise exception.SubnetPoolInUse(pool=pool.name, networks=", ".join(used))
         session.execute(update(Topology).where(Topology.subnet_pool_id == pool.id).values(subnet_pool_id=None))
-        pool.default_for = None
-        pool.deleted = pool.id
-        pool.deleted_at = utcnow()
+        _soft_delete(pool)
         return record
 
 
@@ -184,11 +207,7 @@ def _egress_record(row: EgressProfile) -> EgressRecord:
 
 
 def _find_egress(session: Any, ident: str) -> EgressProfile:
-    query = select(EgressProfile).where(EgressProfile.deleted == 0,
-                                        sa.or_(EgressProfile.uuid == ident, EgressProfile.name == ident))
-    row = session.scalars(query).first()
-    if row is None:
-        raise exception.EgressNotFound(egress=ident)
+    row: EgressProfile = _find(session, EgressProfile, ident, exception.EgressNotFound(egress=ident))
     return row
 
 
@@ -200,13 +219,7 @@ def egress_create(name: str, public_interface: str, snat_source: str, is_default
     now = utcnow()
     try:
         with writer() as session:
-            if session.scalars(select(EgressProfile.id).where(EgressProfile.deleted == 0,
-                                                              EgressProfile.name == name)).first() is not None:
-                raise exception.Conflict(reason=f"an egress named {name} exists already")
-            if is_default:
-                current = session.scalars(select(EgressProfile.name).where(EgressProfile.default_for == 1)).first()
-                if current is not None:
-                    raise _default_conflict("egress", current)
+            _check_new(session, EgressProfile, "egress", name, 1 if is_default else None)
             row = EgressProfile(uuid=str(uuidlib.uuid4()), name=name, public_interface=public_interface,
                                 snat_source=snat_source, default_for=1 if is_default else None,
                                 created_at=now, updated_at=now)
@@ -244,19 +257,9 @@ def default_egress() -> EgressRecord | None:
 
 def egress_set_default(ident: str, is_default: bool) -> EgressRecord:
     """:raises Conflict: another egress is the default."""
-    try:
-        with writer() as session:
-            row = _find_egress(session, ident)
-            if is_default and row.default_for is None:
-                current = session.scalars(select(EgressProfile.name).where(EgressProfile.default_for == 1)).first()
-                if current is not None:
-                    raise _default_conflict("egress", current)
-            row.default_for = 1 if is_default else None
-            row.updated_at = utcnow()
-            session.flush()
-            return _egress_record(row)
-    except exc.IntegrityError:
-        raise exception.Conflict(reason="another egress was made the default at the same time")
+    result: EgressRecord = _set_default(EgressProfile, "egress", ident, exception.EgressNotFound(egress=ident),
+                                        lambda row: 1, is_default, lambda session, row: _egress_record(row))
+    return result
 
 
 def egress_delete(ident: str) -> EgressRecord:
@@ -271,7 +274,5 @@ def egress_delete(ident: str) -> EgressRecord:
         if users:
             raise exception.EgressInUse(egress=row.name, networks=", ".join(str(c) for c in users))
         record = _egress_record(row)
-        row.default_for = None
-        row.deleted = row.id
-        row.deleted_at = utcnow()
+        _soft_delete(row)
         return record

@@ -35,12 +35,11 @@ from novanet.rpc.messaging import oslo_messaging
 from tests.fixtures.daemons import make_api
 from tests.fixtures.db import _empty_tables, _ServerDatabase, using_store
 from tests.fixtures.rabbit import RpcIsolation
-from tests.fixtures.services import require_root, require_tool
 from tests.fixtures.topology import Site, TcpServer, tcp_connect
 from tests.fixtures.traffic import ping_any
 from tests.fixtures.wait import wait_until
 from tests.functional.e2e.auto_lab import EGRESS_SOURCE, AutoLab, boot
-from tests.functional.e2e.conftest import HostDaemons, manage
+from tests.functional.e2e.conftest import HostDaemons, manage, running_daemons
 
 pytestmark = [pytest.mark.root, pytest.mark.services, pytest.mark.slow]
 
@@ -68,15 +67,8 @@ def any_store(request: pytest.FixtureRequest, world_dir: Path,
 
 @pytest.fixture
 def daemons(world_dir: Path, rpc_isolation: RpcIsolation, any_store: str) -> Iterator[HostDaemons]:
-    require_root()
-    for tool in ("dnsmasq", "dhclient", "dhcp_release", "iptables-restore"):
-        require_tool(tool)
-    factory = HostDaemons(world_dir, rpc_isolation, any_store)
-    try:
+    with running_daemons(world_dir, rpc_isolation, any_store) as factory:
         yield factory
-    finally:
-        factory.cleanup()
-        sys.stderr.write(factory.logs())
 
 
 @pytest.fixture
@@ -88,16 +80,6 @@ def lab_factory(site_factory: Callable[..., Site], world_dir: Path) -> Callable[
         return AutoLab(site_factory(**site_kwargs), world_dir / f"lab{count[0]}")
 
     return make
-
-
-@pytest.fixture
-def vlan_mode() -> Iterator[None]:
-    """This process (the operator's novanet-manage) uses the daemons' manager."""
-    CONF.set_override("network_manager", "vlan")
-    CONF.set_override("vlan_interface", "und0")
-    yield
-    CONF.clear_override("network_manager")
-    CONF.clear_override("vlan_interface")
 
 
 def start(daemons: HostDaemons, lab: AutoLab, host: str = "net-a", **auto: Any) -> Any:

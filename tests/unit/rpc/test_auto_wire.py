@@ -65,16 +65,6 @@ def test_plain_lists_are_unchanged() -> None:
 # -- the server side -------------------------------------------------------------------
 
 
-@pytest.fixture
-def stub() -> StubManager:
-    return StubManager()
-
-
-@pytest.fixture
-def endpoint(stub: StubManager) -> NetworkEndpoint:
-    return NetworkEndpoint(stub)  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize("requested", ["auto", nova_request_list("auto")])
 def test_allocate_auto_reaches_the_manager_as_the_word(endpoint: NetworkEndpoint, stub: StubManager,
                                                        requested: Any) -> None:

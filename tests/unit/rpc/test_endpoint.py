@@ -178,16 +178,6 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
 ]
 
 
-@pytest.fixture
-def stub() -> StubManager:
-    return StubManager()
-
-
-@pytest.fixture
-def endpoint(stub: StubManager) -> NetworkEndpoint:
-    return NetworkEndpoint(stub)  # type: ignore[arg-type]
-
-
 def manager_arguments(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     """The call's arguments by parameter name, as the ManagerAPI declares them."""
     bound = inspect.signature(getattr(ManagerAPI, name)).bind(None, *args, **kwargs)
