@@ -45,7 +45,7 @@ from typing import Any, NoReturn
 from novanet.rpc import drain
 from novanet.rpc.bridge_socket import BridgeSocketServer
 from novanet.rpc import transport as rpc_transport
-from novanet.rpc.context import get_admin_context
+from novanet.context import get_admin_context
 from novanet.rpc.endpoints import BaseEndpoint, NetworkEndpoint
 
 LOG = logging.getLogger(__name__)

@@ -80,7 +80,7 @@ def run(store_kind: str, args: argparse.Namespace, workdir: Path) -> None:
     from novanet.db import session
     from novanet.manager.autoalloc import admin
     from novanet.manager.vlan import VlanManager
-    from novanet.rpc.context import RequestContext
+    from novanet.context import RequestContext
     from tests.fixtures.db import using_store
     from tests.fixtures.netns import Namespace
     from tests.fixtures.rabbit import RpcIsolation, remove_broker_objects

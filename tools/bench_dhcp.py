@@ -9,7 +9,7 @@ For every size n it builds its own namespaces (a "host" with bridge and
 dnsmasq, a "client" whose veth is on the bridge; all removed at the end) and
 measures, with a raw DHCPDISCOVER prober:
 
-* hostsdir (novanet's path, through DnsmasqManager with n-1 hosts in the
+* hostsdir (novanet's path, through DnsmasqSupervisor with n-1 hosts in the
   base hosts file): the time from ``add_host`` (one file in the hosts
   directory) to the first OFFER of the new address; from ``remove_host`` to
   the first DISCOVER that is ignored (bounded below by the 3 ms probe
@@ -38,7 +38,7 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from novanet.drivers.base import DhcpHost, NetworkSpec
-from novanet.drivers.dnsmasq import DnsmasqManager, DnsmasqSettings, render
+from novanet.drivers.dnsmasq import DnsmasqSettings, DnsmasqSupervisor, paths, render
 from novanet.drivers.dnsmasq.privileged import write_file
 from tests.fixtures.netns import Namespace
 from tests.functional.drivers.dnsmasq import dhcpprobe
@@ -106,43 +106,43 @@ def bench_hostsdir(n: int, repeat: int, host: Namespace, prober: Prober, workdir
     network = NetworkSpec(id=1, uuid="bench", label="bench", bridge=BRIDGE, cidr="198.18.0.0/16",
                           gateway="198.18.0.1", dhcp_server="198.18.0.1", dhcp_start="198.18.0.2",
                           netmask="255.255.0.0")
-    mgr = DnsmasqManager(settings)
+    supervisor = DnsmasqSupervisor(settings)
     base = [host_of(i) for i in range(n - 1)]
     figures: dict[str, float] = {}
     try:
         start = time.perf_counter()
-        mgr.ensure_network(network, base)
+        supervisor.ensure_network(network, base)
         figures["ensure_s"] = time.perf_counter() - start
         figures["start_to_offer_s"] = figures["ensure_s"] + wait_for(prober.offered(base[0].mac, base[0].address))
-        pid = mgr.status(network).pid
+        pid = supervisor.status(network).pid
         assert pid is not None
         adds, removes = [], []
         for k in range(repeat):
             new = host_of(n - 1 + k)
             start = time.perf_counter()
-            mgr.add_host(network, new)
+            supervisor.add_host(network, new)
             adds.append(time.perf_counter() - start + wait_for(prober.offered(new.mac, new.address), 30))
             start = time.perf_counter()
-            mgr.remove_host(network, new, release=False)
+            supervisor.remove_host(network, new, release=False)
             removes.append(time.perf_counter() - start + wait_for(prober.refused(new.mac), 30))
-        assert mgr.status(network).pid == pid, "dnsmasq was restarted"
+        assert supervisor.status(network).pid == pid, "dnsmasq was restarted"
         figures["add_to_offer_ms"] = statistics.median(adds) * 1000
         figures["remove_to_refused_ms"] = statistics.median(removes) * 1000
         before = cpu_ns(pid)
         start = time.perf_counter()
-        assert mgr.tidy(network, force=True)
+        assert supervisor.tidy(network, force=True)
         figures["tidy_hup_stall_s"] = time.perf_counter() - start + wait_for(
             prober.offered(base[1].mac, base[1].address, timeout=0.02))
         figures["hup_cpu_s"] = (cpu_ns(pid) - before) / 1e9
         # An address a removed host had, given to a new MAC: one forced SIGHUP.
-        mgr.remove_host(network, base[2], release=False)
+        supervisor.remove_host(network, base[2], release=False)
         reuse = DhcpHost(mac=mac_of(n + repeat + 5), address=base[2].address, hostname="reuse", vif_uuid="r")
         start = time.perf_counter()
-        mgr.add_host(network, reuse)
+        supervisor.add_host(network, reuse)
         figures["reuse_to_offer_s"] = time.perf_counter() - start + wait_for(
             prober.offered(reuse.mac, reuse.address, timeout=0.02))
     finally:
-        mgr.remove_network(network)
+        supervisor.remove_network(network)
     return figures
 
 
@@ -152,7 +152,7 @@ def bench_hostsfile(n: int, repeat: int, host: Namespace, prober: Prober, workdi
                           gateway="198.18.0.1", dhcp_server="198.18.0.1", dhcp_start="198.18.0.2",
                           netmask="255.255.0.0")
     os.makedirs(settings.networks_path, mode=0o755)
-    files = render.network_files(settings, BRIDGE)
+    files = paths.network_files(settings, BRIDGE)
     hostsfile = os.path.join(settings.networks_path, "hosts")
     lines = [render.render_host_entry(network, host_of(i), settings).text for i in range(n - 1)]
     # nova-network's way: one hosts file, no hosts directory.

@@ -15,8 +15,8 @@ IPs in the default bucketed layout) it prints:
 * the initial full converge (``init_host``) and a restart with the same model;
 * one floating IP association (``ensure`` + ``apply``), median of ``--reps``,
   next to the bare ``iptables-<variant>-restore --noflush`` of the very text
-  the manager produced (run the same way, from the namespace thread), and
-  their ratio: the manager's own overhead;
+  the firewall produced (run the same way, from the namespace thread), and
+  their ratio: the firewall's own overhead;
 * nova-network's way of applying the same change (``iptables-save`` plus a
   full ``iptables-restore`` of every table) and the ratio to novanet's;
 * for the ``iptables-restore`` backends, the same association in nova's
@@ -31,6 +31,7 @@ time the same number of sequential associations would take.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -44,11 +45,9 @@ from contextlib import contextmanager
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from novanet.drivers.base import FloatingForward  # noqa: E402
-from novanet.drivers.iptables import IptablesManager, builders  # noqa: E402
-from novanet.drivers.iptables.backend import FirewallBackend  # noqa: E402
-from novanet.drivers.iptables.libiptc import IptcBackend  # noqa: E402
-from novanet.drivers.iptables.netns import NamespaceExecutor  # noqa: E402
-from novanet.drivers.iptables.restore import RestoreBackend  # noqa: E402
+from novanet.drivers.iptables import IptablesFirewall, builders  # noqa: E402
+from novanet.drivers.iptables.backend import FirewallBackend, create_backend  # noqa: E402
+from novanet.drivers.iptables.privileged import NamespaceExecutor  # noqa: E402
 
 BACKENDS = {"restore-nft": ("iptables-restore", "nft"), "restore-legacy": ("iptables-restore", "legacy"),
             "python-iptables-legacy": ("python-iptables", "legacy")}
@@ -85,8 +84,9 @@ def namespace() -> Iterator[str]:
 
 
 def make_backend(kind: str, ns: str) -> FirewallBackend:
+    """The backend by its entry point, as the daemon loads it."""
     name, variant = BACKENDS[kind]
-    return IptcBackend(ns, variant) if name == "python-iptables" else RestoreBackend(ns, variant)
+    return create_backend(name, namespace=ns, variant=variant)
 
 
 def forward(index: int) -> FloatingForward:
@@ -95,21 +95,21 @@ def forward(index: int) -> FloatingForward:
                            f"10.{index // 65536}.{index // 256 % 256}.{index % 256}", "eth0")
 
 
-def associate(manager: IptablesManager, cfg: builders.RuleConfig, index: int) -> None:
+def associate(firewall: IptablesFirewall, cfg: builders.RuleConfig, index: int) -> None:
     fwd = forward(index)
-    manager.ensure(builders.floating_tag(fwd.floating), builders.floating_forward_rules(fwd, cfg))
+    firewall.ensure(builders.floating_tag(fwd.floating), builders.floating_forward_rules(fwd, cfg))
 
 
-def change(manager: IptablesManager, cfg: builders.RuleConfig, index: int) -> None:
+def change(firewall: IptablesFirewall, cfg: builders.RuleConfig, index: int) -> None:
     """One floating IP association, committed."""
-    associate(manager, cfg, index)
-    manager.apply()
+    associate(firewall, cfg, index)
+    firewall.apply()
 
 
-def populate(manager: IptablesManager, cfg: builders.RuleConfig, count: int) -> None:
-    with manager.defer_apply():
+def populate(firewall: IptablesFirewall, cfg: builders.RuleConfig, count: int) -> None:
+    with firewall.defer_apply():
         for index in range(count):
-            associate(manager, cfg, index)
+            associate(firewall, cfg, index)
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -136,23 +136,23 @@ def bench_size(kind: str, size: int, reps: int, nova_layout: bool) -> None:
         with namespace() as ns:
             executor = NamespaceExecutor(ns)
             # python-iptables builds one Python object per rule: load the big
-            # table with the restore tool, then let the libiptc manager start
+            # table with the restore tool, then let the libiptc firewall start
             # on it (a restart: it must find nothing to write).
             loader_kind = "restore-legacy" if kind == "python-iptables-legacy" else kind
-            loader = IptablesManager(make_backend(loader_kind, ns))
+            loader = IptablesFirewall(make_backend(loader_kind, ns))
             populate(loader, cfg, count)
             full_sync = loader.stats.last_apply_seconds
             loader.close()
             recording = Recording(make_backend(kind, ns))
-            manager = IptablesManager(recording)
-            populate(manager, cfg, count)
-            restart = manager.stats.last_apply_seconds
-            assert manager.stats.restores == 0, "a restart with the same model must not write"
+            firewall = IptablesFirewall(recording)
+            populate(firewall, cfg, count)
+            restart = firewall.stats.last_apply_seconds
+            assert firewall.stats.restores == 0, "a restart with the same model must not write"
             present = nat_rules(executor, variant)
 
             changes, bare = [], []
             for rep in range(reps):
-                changes.append(timed(lambda: change(manager, cfg, count + rep)))
+                changes.append(timed(lambda: change(firewall, cfg, count + rep)))
                 text = recording.texts[-1]
                 tool = [f"iptables-{variant}-restore", "--noflush", "-w", "10"]
                 bare.append(timed(lambda: executor.run(tool, text)))
@@ -170,7 +170,7 @@ def bench_size(kind: str, size: int, reps: int, nova_layout: bool) -> None:
                   f"restart {ms(restart)} | change {ms(change_med)} bare restore {ms(bare_med)} "
                   f"x{change_med / bare_med:5.2f} | nova save+restore {ms(nova_med)} x{nova_med / change_med:6.1f} "
                   f"| restore text {len(text.splitlines())} lines", flush=True)
-            manager.close()
+            firewall.close()
             executor.close()
 
 
@@ -178,19 +178,19 @@ def bench_threads(kind: str, threads: int, base: int) -> None:
     cfg = builders.RuleConfig(public_interface="eth0")
     with namespace() as ns:
         loader_kind = "restore-legacy" if kind == "python-iptables-legacy" else kind
-        loader = IptablesManager(make_backend(loader_kind, ns))
+        loader = IptablesFirewall(make_backend(loader_kind, ns))
         populate(loader, cfg, base // 4)
         loader.close()
-        manager = IptablesManager(make_backend(kind, ns))
-        populate(manager, cfg, base // 4)
-        before = manager.stats.applies
+        firewall = IptablesFirewall(make_backend(kind, ns))
+        populate(firewall, cfg, base // 4)
+        before = firewall.stats.applies
         barrier = threading.Barrier(threads + 1)
         done: list[float] = []
 
         def worker(index: int) -> None:
             barrier.wait()
-            associate(manager, cfg, base + index)
-            manager.apply()
+            associate(firewall, cfg, base + index)
+            firewall.apply()
             done.append(time.perf_counter())
 
         pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
@@ -201,14 +201,14 @@ def bench_threads(kind: str, threads: int, base: int) -> None:
         for thread in pool:
             thread.join()
         total = max(done) - started
-        applies = manager.stats.applies - before
-        sequential = [timed(lambda: change(manager, cfg, base + threads + i)) for i in range(min(threads, 50))]
+        applies = firewall.stats.applies - before
+        sequential = [timed(lambda: change(firewall, cfg, base + threads + i)) for i in range(min(threads, 50))]
         per_apply = statistics.median(sequential)
         print(f"{kind:24} {threads} concurrent associations ({base} rules present): {total:6.2f} s, "
               f"{applies} applies ({threads / max(applies, 1):.0f} associations per apply); sequential: "
               f"{ms(per_apply)} each, x{threads} = {per_apply * threads:6.2f} s (x{per_apply * threads / total:.1f})",
               flush=True)
-        manager.close()
+        firewall.close()
 
 
 def main() -> None:
@@ -225,6 +225,9 @@ def main() -> None:
     sizes = [1000, 10000] if args.quick else [int(size) for size in args.sizes.split(",")]
     reps, threads = (3, 200) if args.quick else (args.reps, args.threads)
     kinds = args.backends.split(",")
+    if "python-iptables-legacy" in kinds and importlib.util.find_spec("iptc") is None:
+        print("# python-iptables-legacy skipped: the optional plugin needs pip install 'novanet[iptc]'")
+        kinds.remove("python-iptables-legacy")
     print(f"# iptables {subprocess.run(['iptables', '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"{os.cpu_count()} CPUs; times are wall clock; 'x' columns are ratios")
     for kind in kinds:

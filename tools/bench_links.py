@@ -27,7 +27,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from novanet.drivers.linux_net import GatewaySpec, Links, VxlanSpec, privileged  # noqa: E402
+from novanet.drivers.linux_net import GatewaySpec, LinkConfig, Links, VxlanSpec, privileged  # noqa: E402
 
 
 def ensure_all(links: Links, count: int) -> tuple[float, int]:
@@ -58,7 +58,7 @@ def one_rep(count: int, teardown: bool) -> dict[str, float]:
     try:
         subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
         start = time.perf_counter()
-        links = Links.for_namespace(name)
+        links = Links(LinkConfig(namespace=name))
         links.get_link("lo")
         opened = time.perf_counter() - start
         first, first_actions = ensure_all(links, count)

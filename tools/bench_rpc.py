@@ -204,17 +204,19 @@ def direct_allocations(store_url: str, count: int) -> float:
     """Seconds per allocation with the manager in this process (no RPC), on a new network."""
     from novanet.conf import CONF
     from novanet.db import session
-    from novanet.drivers.fake import RecordingDriver
+    from novanet.drivers.loader import load_driver
     from novanet.manager.flat import FlatDHCPManager
-    from novanet.manager.types import InstanceInfo
-    from novanet.rpc.context import RequestContext
+    from novanet.context import RequestContext, get_admin_context
+    from novanet.types import InstanceInfo
 
     session.dispose_engines()
     CONF.set_override("connection", store_url, group="database")
-    manager = FlatDHCPManager(host="bench-direct", driver=RecordingDriver(), peers=None)
-    manager.create_networks(label="direct", cidr="10.201.0.0/20", num_networks=1, network_size=4096,
-                            bridge="brdirect")
+    CONF.set_override("network_driver", "fake")  # records host changes, as the benchmark's daemon does
+    manager = FlatDHCPManager(host="bench-direct", driver=load_driver(CONF), peers=None)
+    CONF.clear_override("network_driver")
     context = RequestContext(user_id="u", project_id="p", roles=["member"])
+    manager.networks.create_networks(get_admin_context(), label="direct", cidr="10.201.0.0/20", num_networks=1,
+                                     network_size=4096, bridge="brdirect")
 
     def one() -> None:
         manager.allocate_for_instance(context, InstanceInfo(uuid=str(uuid.uuid4()), project_id="p", host="c"),
@@ -247,7 +249,7 @@ def main() -> int:
     from novanet.conf import CONF
     from novanet.rpc import transport as rpc_transport
     from novanet.rpc.client import NetworkAPI
-    from novanet.rpc.context import RequestContext, get_admin_context
+    from novanet.context import RequestContext, get_admin_context
     from novanet.rpc.messaging import oslo_messaging
 
     CONF([], project="novanet", default_config_files=[])

@@ -72,16 +72,19 @@ def time_allocations(network_id: int) -> list[float]:
 def bench(backend: str) -> None:
     from novanet.db import api as db
     from novanet.db import migration, models, session
+    from novanet.context import get_admin_context
     from novanet.manager.flat import FlatDHCPManager
+    from novanet.manager.networks import NetworkAdmin
 
     url, handle = make_database(backend)
     try:
         session.dispose_engines()
         CONF.set_override("connection", url, group="database")
         migration.sync(url)
-        manager = FlatDHCPManager("bench")
+        admin = NetworkAdmin(FlatDHCPManager.create_rules(), "bench")
         start = time.perf_counter()
-        (network,) = manager.create_networks(label="big", cidr="10.0.0.0/16", network_size=65536, bridge="brbench")
+        (network,) = admin.create_networks(get_admin_context(), label="big", cidr="10.0.0.0/16", network_size=65536,
+                                           bridge="brbench")
         create_s = time.perf_counter() - start
         assert db.fixed_ip_count(network.id) == 65536
 

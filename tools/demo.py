@@ -223,7 +223,7 @@ def _answers(api: object, context: object) -> bool:
 
 
 def _instance(uuid_: str) -> object:
-    from novanet.manager.types import InstanceInfo
+    from novanet.types import InstanceInfo
 
     return InstanceInfo(uuid=uuid_, project_id="demo-project", host="demo-host")
 

@@ -179,32 +179,32 @@ def cmd_egress_delete(args: argparse.Namespace, out: TextIO) -> None:
 class OperatorHost:
     """The host as the operator's process sees it: it looks, it never changes anything."""
 
-    def realise(self, network: Network) -> None:
+    def setup_network(self, network: Network) -> None:
         raise exception.InvalidRequest(reason="only novanet-network makes networks on the host")
 
-    def unrealise(self, network: Network) -> None:
+    def discard_network(self, network: Network) -> None:
         raise exception.InvalidRequest(reason="only novanet-network removes networks from the host")
 
-    def interface_exists(self, name: str) -> bool | None:
+    def device_exists(self, name: str) -> bool | None:
         if CONF.network_driver != "linux_net":
             return None
         try:
-            from novanet.drivers.linux_net.backend import PrivilegedBackend
+            from novanet.drivers.linux_net.links import Links
 
-            backend = PrivilegedBackend(CONF.linux_net.namespace or None)
+            links = Links.from_conf(CONF)
             try:
-                return any(link.name == name for link in backend.list_links())
+                return links.device_exists(name)
             finally:
-                backend.close()
+                links.close()
         except Exception as error:  # not root, no such namespace: the daemon checks when it builds
-            LOG.debug("cannot list this host's interfaces: %s", error)
+            LOG.debug("cannot look at this host's interfaces: %s", error)
             return None
 
 
 def allocator() -> AutoAllocator:
     """The configured manager's auto-allocation, as this process may run it (checks and reads)."""
-    rules = loader.manager_class(CONF.network_manager).create_rules()
-    return AutoAllocator(CONF.host, rules, OperatorHost())
+    manager = loader.manager_class(CONF.network_manager)
+    return AutoAllocator(CONF.host, manager.STRATEGY(), manager.create_rules(), OperatorHost())
 
 
 def cmd_auto_show(args: argparse.Namespace, out: TextIO) -> None:
@@ -245,7 +245,7 @@ def cmd_auto_list(args: argparse.Namespace, out: TextIO) -> None:
 
 def cmd_auto_delete(args: argparse.Namespace, out: TextIO) -> None:
     from novanet.rpc.client import NetworkAPI
-    from novanet.rpc.context import get_admin_context
+    from novanet.context import get_admin_context
 
     deleted = NetworkAPI().delete_auto_allocated_network(get_admin_context(), args.project)
     if deleted:

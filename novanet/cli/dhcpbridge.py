@@ -148,17 +148,15 @@ def ask_daemon(path: str, request: dict[str, object], timeout: float = 30) -> di
 
 def print_leases(env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     from novanet import exception
-    from novanet.conf import CONF
     from novanet.drivers.dnsmasq import render_leases
-    from novanet.manager.loader import manager_class
+    from novanet.manager.queries import Queries
 
     raw = env.get("NETWORK_ID", "")
     if not raw.isdigit():
         _say(err, f"Environment variable 'NETWORK_ID' must be set to the network's id (got {raw!r})")
         return 1
     try:
-        manager = manager_class(CONF.network_manager)(CONF.host)
-        out.write(render_leases(manager.get_dhcp_leases(int(raw))))
+        out.write(render_leases(Queries().get_dhcp_leases(int(raw))))
     except exception.NovanetError as error:
         _say(err, f"cannot list the leases of network {raw}: {error}")
         return 1

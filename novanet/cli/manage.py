@@ -20,8 +20,10 @@ from novanet import exception
 from novanet.cli import auto as auto_cli
 from novanet.cli import output
 from novanet.conf import CONF
+from novanet.context import get_admin_context
 from novanet.db import migration
 from novanet.manager import admin, loader
+from novanet.manager.networks import NetworkAdmin
 
 LOG = logging.getLogger(__name__)
 
@@ -177,6 +179,11 @@ def cmd_db_version(args: argparse.Namespace, out: TextIO) -> None:
     out.write(f"{migration.current_revision() or 'empty'} (latest {migration.head_revision()})\n")
 
 
+def _network_admin() -> NetworkAdmin:
+    """Network creation and deletion with the configured manager's rules (no host side here)."""
+    return NetworkAdmin(loader.manager_class(CONF.network_manager).create_rules())
+
+
 def _network_row(n: Any) -> dict[str, Any]:
     return {
         "id": n.id, "uuid": n.uuid, "label": n.label, "cidr": n.cidr, "cidr_v6": n.cidr_v6,
@@ -197,8 +204,7 @@ def cmd_network_create(args: argparse.Namespace, out: TextIO) -> None:
             kwargs[dest] = value
     if kwargs["label"] is None:
         kwargs["label"] = "private"
-    manager = loader.manager_class(CONF.network_manager)(CONF.host)
-    created = manager.create_networks(**kwargs)
+    created = _network_admin().create_networks(get_admin_context(), **kwargs)
     rows = [_network_row(n) for n in created]
     output.records(out, args.format, ("uuid", "label", "IPv4", "IPv6", "gateway", "VLAN", "bridge"),
                    ("uuid", "label", "cidr", "cidr_v6", "gateway", "vlan", "bridge"), rows, "")
@@ -232,9 +238,8 @@ def cmd_network_delete(args: argparse.Namespace, out: TextIO) -> None:
         raise exception.InvalidInput(reason="name exactly one network: a uuid or range, --uuid or --fixed_range")
     ident = given[0]
     network = admin.find_network(ident) if args.network else None
-    manager = loader.manager_class(CONF.network_manager)(CONF.host)
-    deleted = manager.delete_network(uuid=args.uuid or (network.uuid if network else None),
-                                     fixed_range=args.fixed_range)
+    deleted = _network_admin().delete_network(get_admin_context(), uuid=args.uuid or (network.uuid if network else None),
+                                              fixed_range=args.fixed_range)
     out.write(f"deleted network {deleted.uuid} ({deleted.cidr or deleted.cidr_v6})\n")
 
 
@@ -288,8 +293,8 @@ def cmd_configdrive_build(args: argparse.Namespace, out: TextIO) -> None:
     from novanet.metadata.configdrive import build_config_drive
     from novanet.metadata.options import MetadataOptions
 
-    manager = loader.manager_class(CONF.network_manager)(CONF.host)
-    record = StoreInstanceSource(manager).by_uuid(args.instance)
+    source = StoreInstanceSource.for_manager(loader.manager_class(CONF.network_manager))
+    record = source.by_uuid(args.instance)
     fmt = args.drive_format or CONF.metadata.config_drive_format
     files = build_config_drive(record, args.output, fmt=fmt, options=MetadataOptions.from_conf(CONF))
     out.write(f"wrote {fmt} config drive {args.output} for instance {record.uuid} ({len(files)} files)\n")

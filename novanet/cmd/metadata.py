@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         options = MetadataOptions.from_conf(CONF)
         host, port = listen_address(CONF)
-        manager = manager_class(CONF.network_manager)(CONF.host)
-        source = CachingInstanceSource(StoreInstanceSource(manager), ttl=options.cache_ttl)
+        store = StoreInstanceSource.for_manager(manager_class(CONF.network_manager))
+        source = CachingInstanceSource(store, ttl=options.cache_ttl)
         server = build_server(source, options, host, port, CONF.metadata.metadata_workers)
     except exception.NovanetError as error:
         LOG.error("novanet-metadata cannot run: %s", error)

@@ -34,7 +34,9 @@ OPTS: list[cfg.Opt] = [
         default="iptables-restore",
         help="Firewall backend, by entry point name in novanet.firewall_backends: "
         "'iptables-restore' (iptables-nft-restore or iptables-legacy-restore, whichever "
-        "the host uses) or 'python-iptables' (libiptc; hosts using legacy iptables only).",
+        "the host uses) or 'python-iptables' (an optional plugin: libiptc, hosts using legacy "
+        "iptables only, needs pip install 'novanet[iptc]'; slower than iptables-restore in "
+        "tools/bench_iptables.py).",
     ),
     cfg.StrOpt(
         "variant",

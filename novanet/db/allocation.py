@@ -5,10 +5,11 @@ Theory of operation
 ``allocate_for_instance`` records the instance (when its fields are given),
 finds or creates its VIF on the network and claims an address for that VIF,
 all in one transaction: a failure leaves nothing, and a compute host's
-allocation costs one commit. The claim is the same compare-and-swap as
-:func:`novanet.db.fixed_ips.fixed_ip_associate_pool` (first candidate first,
-a random one of the next few after a lost race). A retried request (the VIF
-already holds an allocated address) gets that address back instead of a
+allocation costs one commit. The claim is :func:`novanet.db.fixed_ips.claim_fixed_ip`,
+the one every allocation writes (first candidate first, a random one of the
+next few after a lost race), and the transaction is retried by the store's
+one retry loop (:func:`novanet.db.session.retried`). A retried request (the
+VIF already holds an allocated address) gets that address back instead of a
 second one, unless ``reuse`` is off (multinic adds another address).
 
 NOTE(performance): this runs once per instance and network, so it is written
@@ -20,7 +21,6 @@ only what it needs: measured with tools/bench_rpc.py, the ORM version cost
 from __future__ import annotations
 
 import dataclasses
-import random
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,18 +28,10 @@ from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from novanet import exception
-from novanet.db.fixed_ips import CANDIDATES, _network_label
-from novanet.db.models import FREE_FIXED_IP, FixedIp, Instance, VirtualInterface, utcnow
-from novanet.db.session import (
-    ClaimQuery,
-    RetryRequest,
-    backoff,
-    by_primary_key,
-    claim_candidates,
-    core_writer,
-    is_retryable,
-    rows_changed,
-)
+from novanet.db.fixed_ips import claim_fixed_ip
+from novanet.db.models import FixedIp, Instance, VirtualInterface, utcnow
+from novanet.db.session import RetryRequest, core_writer, retried
+from novanet.types import INSTANCE_FIELDS
 
 _FIXED: sa.Table = FixedIp.__table__  # type: ignore[assignment]
 _VIF: sa.Table = VirtualInterface.__table__  # type: ignore[assignment]
@@ -56,17 +48,6 @@ _SELECT_HELD = (sa.select(_FIXED.c.id, _FIXED.c.address)
                        _FIXED.c.instance_uuid == sa.bindparam("instance_uuid"),
                        _FIXED.c.allocated.is_(True), _FIXED.c.deleted == 0)
                 .order_by(_FIXED.c.id).limit(1))
-_SELECT_FREE = ClaimQuery(sa.select(_FIXED.c.id, _FIXED.c.address)
-                          .where(_FIXED.c.network_id == sa.bindparam("network_id"), FREE_FIXED_IP)
-                          .order_by(_FIXED.c.updated_at, _FIXED.c.id), CANDIDATES)
-_SELECT_ADDRESS = sa.select(_FIXED).where(
-    _FIXED.c.network_id == sa.bindparam("network_id"), _FIXED.c.address == sa.bindparam("address"),
-    _FIXED.c.deleted == 0, _FIXED.c.reserved == sa.bindparam("reserved"))
-_CLAIM = (by_primary_key(sa.update(_FIXED))
-          .where(_FIXED.c.id == sa.bindparam("fixed_id"), _FIXED.c.deleted == 0, _FIXED.c.instance_uuid.is_(None),
-                 _FIXED.c.host.is_(None), _FIXED.c.leased.is_(False))
-          .values(instance_uuid=sa.bindparam("instance_uuid"), virtual_interface_id=sa.bindparam("vif_id"),
-                  allocated=True, updated_at=sa.bindparam("now")))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +78,7 @@ class Allocation:
 def allocate_for_instance(network_id: int, instance_uuid: str, vif_address: str, vif_uuid: str, *,
                           instance: dict[str, Any] | None = None, tag: str | None = None,
                           address: str | None = None, reserved: bool = False, network_uuid: str | None = None,
-                          reuse: bool = True, max_attempts: int = 10) -> Allocation:
+                          reuse: bool = True) -> Allocation:
     """Record the instance, give it a VIF on the network and an address.
 
     :param instance: instance fields to record (``project_id``, ``host``...);
@@ -105,25 +86,20 @@ def allocate_for_instance(network_id: int, instance_uuid: str, vif_address: str,
     :param vif_address: the MAC for a new VIF (ignored when it has one here).
     :raises MacAddressInUse: another live VIF has ``vif_address``.
     :raises NoMoreFixedIps, FixedIpNotFoundForNetwork, FixedIpAlreadyInUse.
+    :raises FixedIpAssociateFailed: every attempt lost a race.
     """
-    for attempt in range(max_attempts):
+
+    def attempt(number: int) -> Allocation:
         try:
             return _allocate_once(network_id, instance_uuid, vif_address, vif_uuid, instance, tag, address,
-                                  reserved, network_uuid, reuse, first=attempt == 0)
+                                  reserved, network_uuid, reuse, number)
         except exc.IntegrityError as error:
             text = str(error.orig).lower()
             if "virtual_interfaces_address" in text or "virtual_interfaces.address" in text:
                 raise exception.MacAddressInUse(address=vif_address)
-            if attempt == max_attempts - 1:
-                raise  # otherwise: a concurrent first record of the instance; retry
-        except Exception as error:
-            if not is_retryable(error) or attempt == max_attempts - 1:
-                raise
-        backoff(attempt + 1)
-    raise exception.FixedIpAssociateFailed(net=network_uuid or network_id)
+            raise RetryRequest() from error  # a concurrent first record of the instance
 
-
-_INSTANCE_FIELDS = ("project_id", "user_id", "host", "launched_on", "hostname", "display_name", "availability_zone")
+    return retried(attempt, lambda: exception.FixedIpAssociateFailed(net=network_uuid or network_id))
 
 
 def _upsert_instance(dialect: str) -> Any:
@@ -131,10 +107,10 @@ def _upsert_instance(dialect: str) -> Any:
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_INSTANCE)
     statement = insert.values(
         uuid=sa.bindparam("uuid"), deleted=0, created_at=sa.bindparam("now"), updated_at=sa.bindparam("now"),
-        **{k: sa.bindparam(k) for k in _INSTANCE_FIELDS})
+        **{k: sa.bindparam(k) for k in INSTANCE_FIELDS})
     statement = statement.on_conflict_do_update(
         index_elements=[_INSTANCE.c.uuid, _INSTANCE.c.deleted],
-        set_={**{k: sa.func.coalesce(statement.excluded[k], _INSTANCE.c[k]) for k in _INSTANCE_FIELDS},
+        set_={**{k: sa.func.coalesce(statement.excluded[k], _INSTANCE.c[k]) for k in INSTANCE_FIELDS},
               "updated_at": statement.excluded.updated_at})
     return statement.returning(_INSTANCE.c.created_at)
 
@@ -147,7 +123,7 @@ def _record_instance(conn: Any, instance_uuid: str, fields: dict[str, Any], now:
     upsert = _UPSERT_INSTANCE.get(conn.dialect.name)
     if upsert is not None:
         # One round trip; RETURNING created_at tells a new row from an update.
-        params = {k: fields.get(k) for k in _INSTANCE_FIELDS}
+        params = {k: fields.get(k) for k in INSTANCE_FIELDS}
         row = conn.execute(upsert, {"uuid": instance_uuid, "now": now, **params}).first()
         return row is not None and row.created_at == now
     values = {k: v for k, v in fields.items() if v is not None}
@@ -166,7 +142,7 @@ def _record_instance(conn: Any, instance_uuid: str, fields: dict[str, Any], now:
 
 def _allocate_once(network_id: int, instance_uuid: str, vif_address: str, vif_uuid: str,
                    instance: dict[str, Any] | None, tag: str | None, address: str | None, reserved: bool,
-                   network_uuid: str | None, reuse: bool, first: bool) -> Allocation:
+                   network_uuid: str | None, reuse: bool, attempt: int) -> Allocation:
     now = utcnow()
     with core_writer() as conn:
         new_instance = _record_instance(conn, instance_uuid, instance, now) if instance is not None else False
@@ -186,21 +162,6 @@ def _allocate_once(network_id: int, instance_uuid: str, vif_address: str, vif_uu
             held = conn.execute(_SELECT_HELD, {"vif_id": vif.id, "instance_uuid": instance_uuid}).first()
             if held is not None:
                 return Allocation(held.address, held.id, vif, first_vif, True, False, new_instance)
-        if address is None:
-            candidates = claim_candidates(conn, _SELECT_FREE, CANDIDATES, {"network_id": network_id})
-            if not candidates:
-                raise exception.NoMoreFixedIps(net=_network_label(conn, network_id))
-            chosen = candidates[0] if first else random.choice(candidates)
-        else:
-            row = conn.execute(_SELECT_ADDRESS, {"network_id": network_id, "address": address,
-                                                 "reserved": reserved}).first()
-            if row is None:
-                raise exception.FixedIpNotFoundForNetwork(address=address, network_uuid=network_uuid or network_id)
-            if row.instance_uuid is not None or row.host is not None or row.leased:
-                raise exception.FixedIpAlreadyInUse(address=address, instance_uuid=row.instance_uuid or row.host)
-            chosen = row
-        result = conn.execute(_CLAIM, {"fixed_id": chosen.id, "instance_uuid": instance_uuid, "vif_id": vif.id,
-                                       "now": now})
-        if rows_changed(result) != 1:
-            raise RetryRequest()
-        return Allocation(chosen.address, chosen.id, vif, first_vif, False, new_vif, new_instance)
+        claimed = claim_fixed_ip(conn, network_id, attempt, instance_uuid=instance_uuid, vif_id=vif.id,
+                                 address=address, reserved=reserved, network_uuid=network_uuid)
+        return Allocation(claimed.address, claimed.id, vif, first_vif, False, new_vif, new_instance)

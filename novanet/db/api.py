@@ -30,6 +30,7 @@ from novanet.db.fixed_ips import (  # noqa: F401
 )
 from novanet.db.leases import (  # noqa: F401
     HostEntry,
+    LeaseOutcome,
     fixed_ip_disassociate_all_by_timeout,
     fixed_ip_lease,
     fixed_ip_release,

@@ -274,17 +274,6 @@ def carving_facts() -> CarvingFacts:
                         bridges=frozenset(str(r.bridge) for r in rows if r.bridge))
 
 
-def project_usable_networks(project_id: str, include_unowned: bool) -> list[Network]:
-    """The project's usable networks (and unowned ones: the flat managers' shared networks)."""
-    owner = Network.project_id == project_id
-    if include_unowned:
-        owner = sa.or_(owner, Network.project_id.is_(None))
-    with reader() as session:
-        return list(session.scalars(select(Network).where(Network.deleted == 0,
-                                                          Network.status == NetworkStatus.ACTIVE.value, owner)
-                                    .order_by(Network.id)))
-
-
 def count_topologies() -> int:
     with reader() as session:
         return int(session.scalar(select(func.count()).select_from(Topology)) or 0)

@@ -23,7 +23,16 @@ from sqlalchemy import exc, select, update
 
 from novanet import exception
 from novanet.db.models import FREE_FLOATING_IP, FixedIp, FloatingIp, Network, QuotaUsage, utcnow
-from novanet.db.session import RetryRequest, backoff, by_primary_key, claim_candidates, is_retryable, reader, retry_on_conflict, rows_changed, writer
+from novanet.db.session import (
+    RetryRequest,
+    by_primary_key,
+    claim_candidates,
+    reader,
+    retried,
+    retry_on_conflict,
+    rows_changed,
+    writer,
+)
 
 RESOURCE = "floating_ips"
 _CANDIDATES = 8
@@ -156,21 +165,16 @@ def floating_ip_bulk_destroy(ip_range: str) -> int:
 
 
 def floating_ip_allocate_address(project_id: str, pool: str, auto_assigned: bool = False,
-                                 quota_limit: int = -1, max_attempts: int = 10) -> FloatingIp:
+                                 quota_limit: int = -1) -> FloatingIp:
     """Give a free address of ``pool`` to the project.
 
     :raises FloatingIpPoolNotFound: the pool has no address at all.
     :raises FloatingIpLimitExceeded: the project is at its quota.
     :raises NoMoreFloatingIps: every address of the pool is taken.
+    :raises FloatingIpAllocateFailed: every attempt lost a race.
     """
-    for attempt in range(max_attempts):
-        try:
-            return _allocate_once(project_id, pool, auto_assigned, quota_limit, first=attempt == 0)
-        except Exception as error:
-            if not is_retryable(error):
-                raise
-            backoff(attempt + 1)
-    raise exception.FloatingIpAllocateFailed()
+    return retried(lambda attempt: _allocate_once(project_id, pool, auto_assigned, quota_limit, first=attempt == 0),
+                   exception.FloatingIpAllocateFailed)
 
 
 def _allocate_once(project_id: str, pool: str, auto_assigned: bool, quota_limit: int, first: bool) -> FloatingIp:

@@ -10,9 +10,7 @@ from sqlalchemy import exc, select, update
 from novanet import exception
 from novanet.db.models import FixedIp, Instance, VirtualInterface, utcnow
 from novanet.db.session import reader, retry_on_conflict, writer
-
-INSTANCE_FIELDS = ("project_id", "user_id", "host", "launched_on", "hostname", "display_name",
-                   "availability_zone")
+from novanet.types import INSTANCE_FIELDS
 
 
 @retry_on_conflict

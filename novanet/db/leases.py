@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,21 @@ from sqlalchemy import select, update
 
 from novanet.db.models import RELEASED_FIXED_IP, FixedIp, Instance, Network, VirtualInterface, utcnow
 from novanet.db.session import by_primary_key, reader, rows_changed, writer
+
+
+class LeaseOutcome(enum.Enum):
+    """What a lease or release event did."""
+
+    #: The lease is recorded.
+    LEASED = "leased"
+    #: The lease is cleared; the address is still allocated.
+    RELEASED = "released"
+    #: The lease is cleared and the (deallocated) address freed.
+    DISASSOCIATED = "disassociated"
+    #: Nobody owns the address: ignored.
+    UNASSOCIATED = "unassociated"
+    #: The MAC is not the owner's (a late event about a previous owner): ignored.
+    FOREIGN = "foreign"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,54 +63,48 @@ def _vif_mac(session: Any, vif_id: int | None) -> str | None:
     return session.scalar(select(VirtualInterface.address).where(VirtualInterface.id == vif_id))
 
 
-def fixed_ip_lease(address: str, network_id: int, mac: str | None) -> str:
-    """Record dnsmasq's lease of ``address``. Returns what happened.
-
-    ``"leased"``; ``"unassociated"`` (nobody owns it: ignored);
-    ``"foreign"`` (the MAC is not the owner's: a late event, ignored).
-    """
+def fixed_ip_lease(address: str, network_id: int, mac: str | None) -> LeaseOutcome:
+    """Record dnsmasq's lease of ``address``: LEASED, or UNASSOCIATED / FOREIGN (ignored)."""
     with writer() as session:
         row = session.scalars(
             select(FixedIp).where(FixedIp.network_id == network_id, FixedIp.address == address, FixedIp.deleted == 0)
         ).first()
         if row is None or row.instance_uuid is None:
-            return "unassociated"
+            return LeaseOutcome.UNASSOCIATED
         owner_mac = _vif_mac(session, row.virtual_interface_id)
         if mac is not None and owner_mac is not None and owner_mac.lower() != mac.lower():
-            return "foreign"
+            return LeaseOutcome.FOREIGN
         row.leased = True
         row.updated_at = utcnow()
-        return "leased"
+        return LeaseOutcome.LEASED
 
 
-def fixed_ip_release(address: str, network_id: int, mac: str | None) -> str:
+def fixed_ip_release(address: str, network_id: int, mac: str | None) -> LeaseOutcome:
     """Record dnsmasq's release of ``address``; free it if it is deallocated.
 
-    Returns ``"released"`` (lease cleared, still allocated), ``"disassociated"``
-    (lease cleared and the address freed), ``"unassociated"`` or ``"foreign"``
-    (a late event about a previous owner: ignored).
+    :returns: RELEASED, DISASSOCIATED, or UNASSOCIATED / FOREIGN (ignored).
     """
     with writer() as session:
         row = session.scalars(
             select(FixedIp).where(FixedIp.network_id == network_id, FixedIp.address == address, FixedIp.deleted == 0)
         ).first()
         if row is None:
-            return "unassociated"
+            return LeaseOutcome.UNASSOCIATED
         if row.instance_uuid is None:
             if row.leased and row.host is None:
                 row.leased = False
                 row.updated_at = utcnow()
-            return "unassociated"
+            return LeaseOutcome.UNASSOCIATED
         owner_mac = _vif_mac(session, row.virtual_interface_id)
         if mac is not None and owner_mac is not None and owner_mac.lower() != mac.lower():
-            return "foreign"
+            return LeaseOutcome.FOREIGN
         row.leased = False
         row.updated_at = utcnow()
         if row.allocated:
-            return "released"
+            return LeaseOutcome.RELEASED
         row.instance_uuid = None
         row.virtual_interface_id = None
-        return "disassociated"
+        return LeaseOutcome.DISASSOCIATED
 
 
 def fixed_ip_disassociate_all_by_timeout(host: str, released_before: datetime.datetime,

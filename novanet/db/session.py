@@ -11,8 +11,9 @@ hosts) comes from the database, never from Python locks:
   :class:`RetryRequest`;
 * unique constraints decide "exactly one winner" races on insert;
 * deadlocks, serialization failures and lost compare-and-swaps are retried by
-  :func:`retry_on_conflict` with a jittered back-off, each attempt in a fresh
-  transaction.
+  :func:`retried` (or the :func:`retry_on_conflict` decorator) with a
+  jittered back-off, each attempt in a fresh transaction; it is the store's
+  one retry loop.
 
 Per database:
 
@@ -209,26 +210,36 @@ def is_retryable(error: BaseException) -> bool:
     return "database is locked" in text or "deadlock" in text
 
 
-def retry_on_conflict(func: Callable[P, T]) -> Callable[P, T]:
-    """Re-run ``func`` (which opens its own transaction) when it hits a conflict.
+def retried(operation: Callable[[int], T], exhausted: Callable[[], Exception] | None = None) -> T:
+    """Run ``operation(attempt)`` (which opens its own transaction) until it hits no conflict.
 
-    After ``[database] max_retries`` attempts the last error propagates; a
-    :class:`RetryRequest` is turned into the error the function names in its
-    ``exhausted`` attribute by the caller.
+    ``attempt`` counts from 0, so a claim can take the first candidate first
+    and step aside at random after losing a race. After ``[database]
+    max_retries`` attempts that all hit a conflict, the error ``exhausted()``
+    makes is raised (default: the last conflict itself).
     """
+    attempts = CONF.database.max_retries
+    for attempt in range(attempts):
+        try:
+            return operation(attempt)
+        except Exception as error:
+            if not is_retryable(error):
+                raise
+            if attempt == attempts - 1:
+                if exhausted is not None:
+                    raise exhausted() from error
+                raise
+            LOG.debug("retrying after %s (attempt %d)", type(error).__name__, attempt + 1)
+            backoff(attempt + 1)
+    raise AssertionError("unreachable")
+
+
+def retry_on_conflict(func: Callable[P, T]) -> Callable[P, T]:
+    """Re-run ``func`` (which opens its own transaction) when it hits a conflict (see :func:`retried`)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        attempts = CONF.database.max_retries
-        for attempt in range(1, attempts + 1):
-            try:
-                return func(*args, **kwargs)
-            except Exception as error:
-                if attempt == attempts or not is_retryable(error):
-                    raise
-                LOG.debug("%s: retrying after %s (attempt %d)", func.__name__, type(error).__name__, attempt)
-                backoff(attempt)
-        raise AssertionError("unreachable")
+        return retried(lambda attempt: func(*args, **kwargs))
 
     return wrapper
 

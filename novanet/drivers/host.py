@@ -5,9 +5,13 @@ Theory of operation
 Implements :class:`~novanet.drivers.base.NetworkDriver` for a Linux host (or
 the network namespace named by ``[linux_net] namespace``):
 
-* a network is a segment + bridge + gateway address (:mod:`.linux_net`), its
-  rules under the iptables tag ``network:<uuid>`` (:mod:`.iptables`), and a
-  dnsmasq (:mod:`.dnsmasq`);
+* a network is a segment + bridge + gateway address (:class:`Links
+  <novanet.drivers.linux_net.links.Links>`), its rules under the iptables tag
+  ``network:<uuid>`` (:class:`IptablesFirewall
+  <novanet.drivers.iptables.firewall.IptablesFirewall>`), and a dnsmasq
+  (:class:`DnsmasqSupervisor <novanet.drivers.dnsmasq.supervisor.DnsmasqSupervisor>`);
+  each of the three goes through a pure planner to its driver's
+  ``privileged`` module;
 * a floating IP is its NAT rules under ``floating:<address>``, added
   **before** the address is bound on the public interface, and removed
   after it is unbound, followed by a conntrack cleanup of the fixed address;
@@ -38,7 +42,7 @@ from typing import Any
 
 from novanet import exception
 from novanet.drivers.base import DhcpHost, FloatingForward, HostState, NetworkSpec
-from novanet.drivers.dnsmasq import DnsmasqManager
+from novanet.drivers.dnsmasq import DnsmasqSupervisor
 from novanet.drivers.iptables.builders import (
     ISOLATION_TAG,
     RuleConfig,
@@ -50,8 +54,8 @@ from novanet.drivers.iptables.builders import (
     network_tag,
     project_isolation_rules,
 )
-from novanet.drivers.iptables.manager import IptablesManager
-from novanet.drivers.linux_net import LinkLayer
+from novanet.drivers.iptables.firewall import IptablesFirewall
+from novanet.drivers.linux_net import GatewaySpec, Links
 
 LOG = logging.getLogger(__name__)
 
@@ -104,12 +108,12 @@ class BoundAddresses:
 class LinuxNetDriver:
     """Makes a Linux host (or namespace) match the facts."""
 
-    def __init__(self, conf: Any, links: LinkLayer | None = None, iptables: IptablesManager | None = None,
-                 dnsmasq: DnsmasqManager | None = None) -> None:
+    def __init__(self, conf: Any, links: Links | None = None, iptables: IptablesFirewall | None = None,
+                 dnsmasq: DnsmasqSupervisor | None = None) -> None:
         self.conf = conf
-        self.links = links or LinkLayer.from_conf(conf)
-        self.iptables = iptables or IptablesManager.from_config(conf)
-        self.dnsmasq = dnsmasq or DnsmasqManager.from_conf(conf)
+        self.links = links or Links.from_conf(conf)
+        self.iptables = iptables or IptablesFirewall.from_config(conf)
+        self.dnsmasq = dnsmasq or DnsmasqSupervisor.from_conf(conf)
         self.rules = RuleConfig.from_conf(conf)
         self.isolation = bool(conf.iptables.project_isolation)
         self.bound = BoundAddresses(os.path.join(conf.networks_path, "floating-addresses.json"))
@@ -142,7 +146,7 @@ class LinuxNetDriver:
         if network.should_create_bridge:
             self.links.plug(network)
         if network.gateway_on_host and network.dhcp_server and network.cidr:
-            self.links.ensure_gateway(network)
+            self.links.ensure_gateway(network.bridge, GatewaySpec.from_network(network))
         self.iptables.ensure(network_tag(network), network_rules(network, self.rules))
         self._networks[network.uuid] = network
 
@@ -167,7 +171,7 @@ class LinuxNetDriver:
 
     def has_device(self, name: str) -> bool:
         """Whether device ``name`` exists where this driver works (read-only)."""
-        return self.links.links.device_exists(name)
+        return self.links.device_exists(name)
 
     # -- DHCP ---------------------------------------------------------------------------
 
@@ -192,11 +196,11 @@ class LinuxNetDriver:
         self.iptables.apply()
         # NOTE(nova-network): NAT first, then the address, so the first packet
         # to the address already finds its DNAT (a test checked this order).
-        self.links.bind_floating_ip(forward.floating, forward.interface)
+        self.links.bind_floating_ip(forward.floating, device)
         self.bound.add(forward.floating, device)
 
     def remove_floating_ip(self, forward: FloatingForward) -> None:
-        self.links.unbind_floating_ip(forward.floating, forward.interface)
+        self.links.unbind_floating_ip(forward.floating, self.links.public_device(forward.interface))
         self.bound.discard(forward.floating)
         self.iptables.remove(floating_tag(forward.floating))
         self.iptables.apply()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stevedore import driver as stevedore_driver
-
-from novanet import exception
 from novanet.drivers.base import NetworkDriver
+from novanet.plugins import load_plugin
 
 NAMESPACE = "novanet.network_drivers"
 
@@ -18,9 +16,5 @@ def load_driver(conf: Any) -> NetworkDriver:
     :raises InvalidConfig: unknown driver, or its options are wrong.
     """
     name = "fake" if conf.fake_network else conf.network_driver
-    try:
-        mgr: Any = stevedore_driver.DriverManager(NAMESPACE, name, invoke_on_load=False)
-    except Exception as error:
-        raise exception.InvalidConfig(reason=f"network_driver {name!r} cannot be loaded: {error}")
-    driver: NetworkDriver = mgr.driver(conf)
+    driver: NetworkDriver = load_plugin(NAMESPACE, name, "network_driver")(conf)
     return driver

@@ -1,7 +1,8 @@
 """Operator actions behind ``novanet-manage``: decisions and checks, then the store.
 
 These run in the operator's process straight against the fact store, as
-nova-manage did; the daemons pick the changes up (a new network is served
+nova-manage did (network creation and deletion are
+:class:`novanet.manager.networks.NetworkAdmin`'s, shared with the RPC); the daemons pick the changes up (a new network is served
 when an instance first uses it; removed floating ranges were never plumbed).
 """
 
@@ -15,6 +16,7 @@ from novanet import exception
 from novanet.conf import CONF
 from novanet.db import api as db
 from novanet.db.models import FloatingIp, Network, Service
+from novanet.manager import networks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,17 +35,13 @@ class ServiceStatus:
 
 
 def find_network(ident: str) -> Network:
-    """A network by uuid or by its IPv4/IPv6 range.
+    """A network by uuid or by its IPv4/IPv6 range (one containing ``/``).
 
     :raises NetworkNotFoundForUUID, NetworkNotFoundForCidr, InvalidCidr.
     """
     if "/" in ident:
-        try:
-            cidr = str(netaddr.IPNetwork(ident).cidr)
-        except (netaddr.AddrFormatError, ValueError):
-            raise exception.InvalidCidr(cidr=ident)
-        return db.network_get_by_cidr(cidr)
-    return db.network_get_by_uuid(ident)
+        return networks.find_network(fixed_range=ident)
+    return networks.find_network(uuid=ident)
 
 
 def list_networks() -> list[Network]:

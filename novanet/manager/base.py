@@ -1,20 +1,34 @@
-"""NetworkManager: giving instances their addresses, and taking them back.
+"""NetworkManager: giving instances their addresses, taking them back, DHCP leases.
 
 Theory of operation
 -------------------
-``allocate_for_instance`` picks the instance's networks, gives it one VIF
-(MAC) per network, then one fixed IP per network on the host that serves
-that network (here; ``RPCAllocateFixedIP`` routes it), and answers with the
-instance's network_info. Each fixed IP is one store transaction; only then is
-the host told (one DHCP entry, no reload). If any network fails, what this
-call created is undone, so a caller never sees half an allocation.
+``allocate_for_instance`` picks the instance's networks (the manager's
+:mod:`~novanet.manager.strategy`), gives it one VIF (MAC) per network, then
+one fixed IP per network on the host that allocates on that network (the
+manager's :mod:`~novanet.manager.routing`: here, or a peer over RPC), and
+answers with the instance's network_info, read back from the store
+(:mod:`~novanet.manager.nw_info`). Each fixed IP is one store transaction
+(the instance record, its VIF and its address together); only then is the
+host told (one DHCP entry, no reload). If any network fails, what this call
+created is undone, so a caller never sees half an allocation.
 
 ``deallocate_fixed_ip`` marks the address unallocated, removes its DHCP
 entry so the lease cannot be renewed, ends the lease (``dhcp_release``) and
 frees the address at once if dnsmasq never leased it; otherwise the release
 callback or the timeout task frees it (see :mod:`novanet.db.leases`).
 
-Managers decide; they never run commands or SQL themselves.
+The manager holds its collaborators and decides; it never runs commands or
+SQL itself:
+
+* ``strategy`` — flat or VLAN: which networks, which address, which quota;
+* ``routing`` — which host allocates (``RPCAllocateFixedIP``: the serving one);
+* ``plumbing`` — this host's side, the only path to the driver;
+* ``queries``, ``nw_info``, ``dns``, ``networks`` — read-only lookups,
+  network_info, the DNS calls and network administration, which the RPC
+  endpoint calls directly because they need no decision of the manager's;
+* ``auto`` — ``requested_networks`` ``auto``: the project's one network,
+  built on first use, and its dry-run (:mod:`novanet.manager.autoalloc`).
+  ``none`` needs no collaborator: nothing at all happens.
 """
 
 from __future__ import annotations
@@ -22,36 +36,94 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+import uuid as uuidlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from novanet import exception, model
 from novanet.conf import CONF
+from novanet.context import RequestContext, get_admin_context
 from novanet.db import api as db
 from novanet.db.models import Network, VirtualInterface, utcnow
-from novanet.drivers.base import DhcpHost
-from novanet.manager import create, nw_info, specs
+from novanet.drivers.base import DhcpHost, NetworkDriver
+from novanet.manager import create, specs
 from novanet.manager.autoalloc.allocator import AutoAllocator
-from novanet.manager.autoalloc.host import ManagerHost
-from novanet.manager.queries import LegacyQueries, row_dict
-from novanet.manager.types import InstanceInfo, NetworkChoice, RequestedNetwork, RequestedNetworks
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.manager.checks import check_address, check_uuid, generate_mac
+from novanet.manager.dns import DnsService
+from novanet.manager.networks import NetworkAdmin
+from novanet.manager.nw_info import Flavor, NetworkInfoService
+from novanet.manager.peers import PeerAPI
+from novanet.manager.plumbing import HostPlumbing
+from novanet.manager.queries import Queries
+from novanet.manager.routing import LocalRouting
+from novanet.manager.strategy import FlatNetworks, NetworkStrategy, VlanNetworks
+from novanet.types import InstanceInfo, NetworkChoice, RequestedNetwork, RequestedNetworks
 
 LOG = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
-class NetworkManager(LegacyQueries):
-    """Common logic of the Flat, FlatDHCP and Vlan managers."""
+#: ``notify(context, event_type, payload)``; oslo.messaging's Notifier fits.
+Notifier = Callable[[RequestContext, str, dict[str, Any]], None]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        #: ``auto`` requested networks: the project's one network, built on first use.
-        self.auto = AutoAllocator(self.host, self.create_rules(), ManagerHost(self))
 
-    # -- get me a network ----------------------------------------------------------
+def _no_notifications(context: RequestContext, event_type: str, payload: dict[str, Any]) -> None:
+    LOG.debug("notification %s %s", event_type, payload)
+
+
+class NetworkManager:
+    """Common logic of the Flat, FlatDHCP and Vlan managers.
+
+    :param host: this host's name (default: the ``host`` option).
+    :param driver: the host driver.
+    :param peers: how to reach other network hosts over RPC; None means
+        this process is alone and does everything itself.
+    :param notifier: where floating IP notifications go.
+    """
+
+    #: Entry point name of the manager (``network_manager`` option).
+    NAME: ClassVar[str] = "base"
+    SHOULD_CREATE_BRIDGE: ClassVar[bool] = False
+    SHOULD_CREATE_VLAN: ClassVar[bool] = False
+    DHCP: ClassVar[bool] = False
+    #: Deallocated addresses wait for their lease to time out (no DHCP: freed at once).
+    timeout_fixed_ips: ClassVar[bool] = True
+    required_create_args: ClassVar[tuple[str, ...]] = ()
+    #: The collaborators a manager class is made of.
+    STRATEGY: ClassVar[type[FlatNetworks] | type[VlanNetworks]] = FlatNetworks
+    ROUTING: ClassVar[type[LocalRouting]] = LocalRouting
+    PLUMBING: ClassVar[type[HostPlumbing]] = HostPlumbing
+    QUERIES: ClassVar[type[Queries]] = Queries
+
+    def __init__(self, host: str | None, driver: NetworkDriver, peers: PeerAPI | None = None,
+                 notifier: Notifier | None = None) -> None:
+        self.host: str = host or CONF.host
+        self.peers = peers
+        self.notify: Notifier = notifier or _no_notifications
+        #: Where new MACs come from (a seam for tests).
+        self.generate_mac: Callable[[], str] = generate_mac
+        self.strategy: NetworkStrategy = self.STRATEGY()
+        self.routing = self.ROUTING(self.host)
+        self.plumbing = self.PLUMBING(self.host, driver, Flavor.of(type(self)))
+        self.queries = self.QUERIES()
+        self.nw_info = NetworkInfoService(Flavor.of(type(self)), self.host)
+        self.dns = DnsService()
+        self.networks = NetworkAdmin(self.create_rules(), self.host, self.plumbing)
+        self.auto = AutoAllocator(self.host, self.strategy, self.create_rules(), self.plumbing)
+
+    @classmethod
+    def create_rules(cls) -> create.ManagerRules:
+        """What this manager class adds to network creation (no instance needed)."""
+        return cls.STRATEGY.create_rules(cls.NAME, cls.required_create_args)
+
+    def _peer_hosts(self, host: str | None) -> PeerAPI | None:
+        """Who to ask for work on ``host``: None when this host does it (or works alone)."""
+        return None if host is None or host == self.host else self.peers
+
+    # -- get me a network -------------------------------------------------------------
 
     def get_auto_allocated_network(self, context: RequestContext, project_id: str,
-                                   dry_run: bool = False) -> dict[str, Any]:
+                                   dry_run: bool = False) -> dict[str, str]:
         """The project's network for ``auto`` (built if need be), or only the checks (``dry_run``)."""
         if dry_run:
             return self.auto.dry_run(project_id)
@@ -60,8 +132,9 @@ class NetworkManager(LegacyQueries):
     def delete_auto_allocated_network(self, context: RequestContext, project_id: str) -> str | None:
         """Remove the project's auto-allocated network here, or on the host that serves it."""
         host = self.auto.network_host(project_id)
-        if host is not None and host != self.host and self.peers is not None:
-            return self.peers.delete_auto_allocated_network(context, project_id, host=host)
+        peers = self._peer_hosts(host)
+        if peers is not None and host is not None:
+            return peers.delete_auto_allocated_network(context, project_id, host=host)
         deleted = self.auto.delete(project_id)
         return deleted.uuid if deleted is not None else None
 
@@ -77,138 +150,173 @@ class NetworkManager(LegacyQueries):
                 raise exception.InvalidRequest(reason="validating networks 'auto' needs a project in the context")
             self.auto.dry_run(context.project_id)
             return
-        super().validate_networks(context, networks)
+        self.queries.validate_networks(context, networks)
 
-    def resolve_auto(self, instance: InstanceInfo, requested: RequestedNetworks) -> list[RequestedNetwork] | None:
-        """``auto`` becomes the project's one network (made if need be); lists pass through."""
-        if requested is NetworkChoice.AUTO:
+    # -- allocation -------------------------------------------------------------------
+
+    def allocate_for_instance(self, context: RequestContext, instance: InstanceInfo, rxtx_factor: float | None,
+                              vpn: bool, requested_networks: RequestedNetworks,
+                              macs: list[str] | None) -> model.NetworkInfo:
+        """Give the instance a VIF and an address on each of its networks.
+
+        On the common path (networks allocated here, MACs generated) each
+        network costs one store transaction that records the instance, its
+        VIF and its address together. ``none``: nothing at all; ``auto``: the
+        project's one network, made on first use (``self.auto``).
+        """
+        check_uuid(instance.uuid, "instance uuid")
+        if requested_networks is NetworkChoice.NONE:
+            return model.NetworkInfo(vifs=())
+        started = utcnow()
+        if requested_networks is NetworkChoice.AUTO:
             if not instance.project_id:
                 raise exception.InvalidRequest(reason="networks 'auto' needs the instance's project_id")
-            return [RequestedNetwork(self.auto.network_for_instance(instance.project_id).uuid)]
-        assert requested is not NetworkChoice.NONE
-        return requested
-
-    # -- creating and deleting networks ---------------------------------------
-
-    @classmethod
-    def create_rules(cls) -> create.ManagerRules:
-        return create.ManagerRules(name=cls.NAME, required=cls.required_create_args)
-
-    @staticmethod
-    def create_defaults() -> create.Defaults:
-        return create.Defaults(
-            num_networks=CONF.num_networks, network_size=CONF.network_size, multi_host=CONF.multi_host,
-            flat_network_bridge=CONF.flat_network_bridge, flat_interface=CONF.flat_interface,
-            vlan_interface=CONF.vlan_interface, flat_network_dns=CONF.flat_network_dns,
-            vlan_start=CONF.vlan_start, vpn_start=CONF.vpn_start, cnt_vpn_clients=CONF.cnt_vpn_clients,
-            share_dhcp_address=CONF.share_dhcp_address, flat_injected=CONF.flat_injected,
-        )
-
-    def create_networks(self, **kwargs: Any) -> list[Network]:
-        """Create networks with this manager's rules (nova-manage's arguments).
-
-        Nothing is written unless every network of the request can be made.
-        """
-        networks = db.network_get_all()
-        existing = create.Existing(
-            cidrs=[n.cidr for n in networks if n.cidr],
-            cidrs_v6=[n.cidr_v6 for n in networks if n.cidr_v6],
-            vlans=frozenset(n.vlan for n in networks if n.vlan is not None),
-            bridges=frozenset(n.bridge for n in networks if n.bridge),
-            count=len(networks),
-        )
-        plans = create.plan_networks(kwargs, self.create_rules(), self.create_defaults(), existing)
-        created = db.networks_create(plans)
-        for network in created:
-            LOG.info("Created network %s (%s, %s) with bridge %s", network.uuid, network.label,
-                     network.cidr or network.cidr_v6, network.bridge)
-        return created
-
-    def find_network(self, uuid: str | None = None, fixed_range: str | None = None) -> Network:
-        """A network by uuid (preferred) or by its IPv4/IPv6 CIDR."""
-        if uuid:
-            return db.network_get_by_uuid(uuid)
-        if fixed_range:
-            import netaddr
-
-            try:
-                cidr = str(netaddr.IPNetwork(fixed_range).cidr)
-            except (netaddr.AddrFormatError, ValueError):
-                raise exception.InvalidCidr(cidr=fixed_range)
-            return db.network_get_by_cidr(cidr)
-        raise exception.InvalidInput(reason="give the network's uuid or its fixed range")
-
-    def delete_network(self, fixed_range: str | None = None, uuid: str | None = None,
-                       require_disassociated: bool = True) -> Network:
-        """Delete an unused network (and its host side here, if any)."""
-        network = self.find_network(uuid=uuid, fixed_range=fixed_range)
-        if require_disassociated and network.project_id is not None:
-            raise exception.NetworkHasProject(project_id=network.project_id)
-        db.network_delete_safe(network.id)
-        if network.id in self._ready:
-            self.driver.remove_network(self.spec_for(network, claim=False))
-            self.forget_network(network.id)
-        LOG.info("Deleted network %s (%s)", network.uuid, network.cidr or network.cidr_v6)
-        return network
-
-    def create_networks_rpc(self, context: RequestContext, **kwargs: Any) -> list[dict[str, Any]]:
-        return [row_dict(n) for n in self.create_networks(**kwargs)]
-
-    def delete_network_rpc(self, context: RequestContext, uuid: str | None, fixed_range: str | None) -> None:
-        self.delete_network(fixed_range=fixed_range, uuid=uuid)
-
-    def add_network_to_project(self, context: RequestContext, project_id: str, network_uuid: str | None) -> None:
-        raise exception.InvalidRequest(reason=f"add_network_to_project needs the VLAN manager, not {self.NAME}")
-
-    def associate(self, context: RequestContext, network_uuid: str, associations: dict[str, Any]) -> None:
-        """nova-network's legacy host/project association of a network."""
-        network = db.network_get_by_uuid(self.check_uuid(network_uuid, "network_uuid"))
-        if "host" in associations:
-            if associations["host"] is None:
-                db.network_disassociate(network.id, disassociate_host=True, disassociate_project=False)
-            else:
-                db.network_update(network.id, {"host": self.host})
-        if "project" in associations:
-            if associations["project"] is None:
-                db.network_disassociate(network.id, disassociate_host=False, disassociate_project=True)
-            else:
-                db.network_associate(str(associations["project"]), network.id)
-
-    # -- which networks, which MACs ------------------------------------------------
-
-    def record_instance(self, instance: InstanceInfo) -> None:
-        self.check_uuid(instance.uuid, "instance uuid")
-        db.instance_ensure(instance.uuid, project_id=instance.project_id, user_id=instance.user_id,
-                           host=instance.host, launched_on=instance.launched_on or instance.host,
-                           hostname=instance.hostname, display_name=instance.display_name,
-                           availability_zone=instance.availability_zone)
-
-    def networks_for_instance(self, context: RequestContext, instance: InstanceInfo,
-                              requested: list[RequestedNetwork] | None) -> list[Network]:
-        """Flat managers: the requested networks in order, else every non-VLAN network."""
-        wanted = [r.network_id for r in requested or () if r.network_id]
-        if wanted:
-            networks = db.networks_get_by_uuids(wanted, instance.project_id, project_only="allow_none")
+            networks = [self.auto.network_for_instance(instance.project_id)]
+            requested_networks = None
         else:
-            networks = self.all_networks()
-        return [n for n in networks if n.vlan is None]
+            networks = self.strategy.networks_for_instance(instance, requested_networks)
+        addresses = {r.network_id: check_address(r.address)
+                     for r in requested_networks or () if r.network_id and r.address}
+        tags = {r.network_id: r.tag for r in requested_networks or () if r.network_id and r.tag}
+        if macs is not None:
+            # Supplied MACs (baremetal, some hypervisors): make the VIFs first.
+            db.instance_ensure(instance.uuid, **instance.recorded_fields())
+            self.ensure_vifs(instance, networks, requested_networks, macs)
+        done: list[str] = []
+        try:
+            for network in networks:
+                host = self.routing.fixed_ip_host(network, instance.host)
+                peers = self._peer_hosts(host)
+                if peers is None:
+                    allocation = self.allocate_fixed_ip(context, instance.uuid, network, addresses.get(network.uuid),
+                                                        vpn, instance=instance, tag=tags.get(network.uuid))
+                    got = allocation.address if allocation is not None else None
+                else:
+                    got = self._allocate_remotely(context, peers, host, instance, network,
+                                                  addresses.get(network.uuid), vpn, tags.get(network.uuid))
+                if got:
+                    done.append(got)
+        except Exception:
+            LOG.warning("Allocation for instance %s failed; undoing what this request made", instance.uuid)
+            self._undo_allocation(context, instance, done, started)
+            raise
+        if CONF.update_dns_entries and self.peers is not None:
+            self.peers.update_dns(context, [n.id for n in networks])
+        return self.nw_info.for_instance(instance.uuid, instance.project_id, instance.host, rxtx_factor)
 
-    def all_networks(self) -> list[Network]:
-        """Every live network, re-read only when one changed (checked each time).
+    def allocate_fixed_ip(self, context: RequestContext, instance_uuid: str, network: Network,
+                          address: str | None = None, vpn: bool = False, instance: InstanceInfo | None = None,
+                          tag: str | None = None, reuse: bool = True) -> db.Allocation | None:
+        """Claim an address of ``network`` for the instance here and serve it.
 
-        NOTE(performance): every allocation without requested networks asks
-        this; one cheap (count, max(updated_at)) query replaces loading every
-        network, and every change to a network sets its updated_at.
+        :param instance: the caller's view of the instance, recorded in the
+            same transaction (None: it is known to the store already).
+        :param reuse: an address the instance's VIF holds already is the
+            answer (a retried request); False adds another one (multinic).
+        :returns: the allocation, or None for a network without IPv4.
         """
-        version = db.networks_version()
-        with self._lock:
-            cached = self._networks_cache
-            if cached is not None and cached[0] == version:
-                return list(cached[1])
-        networks = db.network_get_all()
-        with self._lock:
-            self._networks_cache = (version, networks)
-        return list(networks)
+        fields: dict[str, Any] | None
+        if instance is None:
+            row = db.instance_get_by_uuid(instance_uuid)
+            instance = InstanceInfo(uuid=row.uuid, project_id=row.project_id, host=row.host,
+                                    hostname=row.hostname, display_name=row.display_name,
+                                    availability_zone=row.availability_zone)
+            fields = None
+        else:
+            fields = instance.recorded_fields()
+        if not network.cidr:
+            if fields is not None:
+                db.instance_ensure(instance_uuid, **fields)
+            if db.virtual_interface_get_by_instance_and_network(instance_uuid, network.id) is None:
+                self.create_vif(instance_uuid, network, None, tag)
+            return None
+        quota = self.strategy.fixed_ip_quota()
+        if quota is not None and instance.project_id and db.fixed_ip_count_by_project(instance.project_id) >= quota:
+            raise exception.FixedIpLimitExceeded()
+        claim = self.strategy.address_to_claim(network, address, vpn)
+        if self.DHCP and network.enable_dhcp:
+            # The host side first: a multi_host host takes its own address
+            # before its first instance does.
+            self.plumbing.ensure_ready(network)
+        allocation = self._with_new_mac(None, lambda mac: db.allocate_for_instance(
+            network.id, instance_uuid, mac, str(uuidlib.uuid4()), instance=fields, tag=tag, address=claim.address,
+            reserved=claim.reserved, network_uuid=network.uuid, reuse=reuse))
+        address, vif = allocation.address, allocation.vif
+        try:
+            if not allocation.reused and quota is not None and instance.project_id:
+                # Concurrent allocations may both have passed the check: recheck.
+                if db.fixed_ip_count_by_project(instance.project_id) > quota:
+                    raise exception.FixedIpLimitExceeded()
+            self.dns.add_instance_entries(instance, address)
+            self.plumbing.add_dhcp_host(network, DhcpHost(
+                mac=vif.address.lower(), address=address, hostname=specs.hostname_for(instance.hostname, address),
+                vif_uuid=vif.uuid, default_route=allocation.first_vif))
+        except Exception:
+            if not allocation.reused:
+                db.fixed_ip_disassociate(address, network.id)
+                self.dns.delete_instance_entries(instance, address)
+            raise
+        if not allocation.reused:
+            LOG.info("Allocated %s on network %s to instance %s", address, network.uuid, instance_uuid)
+        return allocation
+
+    def rpc_allocate_fixed_ip(self, context: RequestContext, instance_uuid: str, network_id: int,
+                              address: str | None, vpn: bool) -> str | None:
+        """Another host asks this one (the network's serving host) for a(nother) address."""
+        network = db.network_get(int(network_id))
+        allocation = self.allocate_fixed_ip(context, check_uuid(instance_uuid, "instance_id"), network,
+                                            address=address, vpn=bool(vpn), reuse=False)
+        return allocation.address if allocation is not None else None
+
+    def _allocate_remotely(self, context: RequestContext, peers: PeerAPI, host: str, instance: InstanceInfo,
+                           network: Network, address: str | None, vpn: bool, tag: str | None) -> str | None:
+        # The serving host finds the instance and its VIF in the store.
+        db.instance_ensure(instance.uuid, **instance.recorded_fields())
+        vif = db.virtual_interface_get_by_instance_and_network(instance.uuid, network.id)
+        if vif is None:
+            self.create_vif(instance.uuid, network, None, tag)
+        else:
+            held = [r.address for r in db.fixed_ip_get_by_instance(instance.uuid)
+                    if r.virtual_interface_id == vif.id and r.allocated]
+            if held:
+                return held[0]  # a retried request: this network is done already
+        LOG.debug("Allocating on %s for network %s", host, network.uuid)
+        return peers.rpc_allocate_fixed_ip(context, host, instance.uuid, network.id, address, vpn)
+
+    def _undo_allocation(self, context: RequestContext, instance: InstanceInfo, done: list[str],
+                         started: datetime.datetime) -> None:
+        for address in done:
+            try:
+                self.deallocate_fixed_ip(context, address, instance.host, instance)
+            except Exception:
+                LOG.exception("Could not undo the allocation of %s", address)
+        held = {row.virtual_interface_id for row in db.fixed_ip_get_by_instance(instance.uuid) if row.allocated}
+        for vif in db.virtual_interface_get_by_instance(instance.uuid):
+            if vif.created_at >= started and vif.id not in held:
+                db.virtual_interface_delete(vif.id)
+
+    def add_fixed_ip_to_instance(self, context: RequestContext, instance_uuid: str, host: str | None,
+                                 network_id: int | str, rxtx_factor: float | None = None) -> model.NetworkInfo:
+        """One more address for the instance, on ``network_id`` (multinic)."""
+        instance_uuid = check_uuid(instance_uuid, "instance_id")
+        try:
+            network = db.network_get(int(network_id))
+        except (TypeError, ValueError):
+            network = db.network_get_by_uuid(check_uuid(network_id, "network_id"))
+        row = db.instance_get_by_uuid(instance_uuid)
+        instance = InstanceInfo(uuid=row.uuid, project_id=row.project_id, host=host or row.host,
+                                hostname=row.hostname, display_name=row.display_name)
+        self.ensure_vifs(instance, [network], None, None)
+        serving = self.routing.fixed_ip_host(network, instance.host)
+        peers = self._peer_hosts(serving)
+        if peers is None:
+            self.allocate_fixed_ip(context, instance.uuid, network, reuse=False)
+        else:
+            # nova-network's _rpc_allocate_fixed_ip adds an address (multinic).
+            peers.rpc_allocate_fixed_ip(context, serving, instance.uuid, network.id, None, False)
+        return self.nw_info.get_instance_nw_info(context, instance_uuid, rxtx_factor, instance.host)
+
+    # -- interfaces (MACs) --------------------------------------------------------------
 
     def ensure_vifs(self, instance: InstanceInfo, networks: list[Network], requested: list[RequestedNetwork] | None,
                     macs: list[str] | None) -> tuple[dict[int, VirtualInterface], list[int]]:
@@ -232,212 +340,29 @@ class NetworkManager(LegacyQueries):
 
     def create_vif(self, instance_uuid: str, network: Network, supplied: list[str] | None,
                    tag: str | None) -> VirtualInterface:
-        import uuid as uuidlib
+        """A VIF on ``network`` with the next supplied MAC, or a new unique one."""
+        return self._with_new_mac(supplied, lambda mac: db.virtual_interface_create(
+            instance_uuid, network.id, mac, str(uuidlib.uuid4()), tag))
 
-        attempts = CONF.create_unique_mac_address_attempts
-        for _ in range(attempts):
-            if supplied is not None:
-                if not supplied:
-                    raise exception.VirtualInterfaceCreateException()
-                mac = supplied.pop(0)
-            else:
-                mac = self.generate_mac()
-            try:
-                return db.virtual_interface_create(instance_uuid, network.id, mac, str(uuidlib.uuid4()), tag)
-            except exception.MacAddressInUse:
-                if supplied is not None:
-                    raise
-                LOG.debug("MAC %s is taken, trying another", mac)
-        raise exception.VirtualInterfaceMacAddressException()
+    def _with_new_mac(self, supplied: list[str] | None, create_with: Callable[[str], T]) -> T:
+        """``create_with(mac)`` with the next supplied MAC, or with generated ones until one is unique.
 
-    # -- allocation -------------------------------------------------------------------
-
-    def allocate_for_instance(self, context: RequestContext, instance: InstanceInfo, rxtx_factor: float | None,
-                              vpn: bool, requested_networks: RequestedNetworks,
-                              macs: list[str] | None) -> model.NetworkInfo:
-        """Give the instance a VIF and an address on each of its networks.
-
-        On the common path (networks served here, MACs generated) each
-        network costs one store transaction that records the instance, its
-        VIF and its address together. ``none``: nothing at all; ``auto``: the
-        project's one network, made on first use (:mod:`.autoalloc`).
+        :raises VirtualInterfaceCreateException: the supplied MACs ran out.
+        :raises MacAddressInUse: a supplied MAC is taken.
+        :raises VirtualInterfaceMacAddressException: no unique MAC in
+            ``create_unique_mac_address_attempts`` tries.
         """
-        self.check_uuid(instance.uuid, "instance uuid")
-        if requested_networks is NetworkChoice.NONE:
-            return model.NetworkInfo(vifs=())
-        requested_networks = self.resolve_auto(instance, requested_networks)
-        started = utcnow()
-        networks = self.networks_for_instance(context, instance, requested_networks)
-        addresses = {r.network_id: self.check_address(r.address)
-                     for r in requested_networks or () if r.network_id and r.address}
-        tags = {r.network_id: r.tag for r in requested_networks or () if r.network_id and r.tag}
-        if macs is not None:
-            # Supplied MACs (baremetal, some hypervisors): make the VIFs first.
-            self.record_instance(instance)
-            self.ensure_vifs(instance, networks, requested_networks, macs)
-        done: list[str] = []
-        allocations: list[tuple[Network, db.Allocation | None]] = []
-        try:
-            for network in networks:
-                host = self.allocation_host(context, network, instance.host)
-                if host is None or host == self.host or self.peers is None:
-                    allocation = self.allocate_here(context, instance.uuid, network, addresses.get(network.uuid),
-                                                    vpn, instance=instance, tag=tags.get(network.uuid))
-                    allocations.append((network, allocation))
-                    got = allocation.address if allocation is not None else None
-                else:
-                    allocations.append((network, None))
-                    got = self.allocate_remotely(context, host, instance, network, addresses.get(network.uuid), vpn,
-                                                 tags.get(network.uuid))
-                if got:
-                    done.append(got)
-        except Exception:
-            LOG.warning("Allocation for instance %s failed; undoing what this request made", instance.uuid)
-            self._undo_allocation(context, instance, done, started)
-            raise
-        if CONF.update_dns_entries and self.peers is not None:
-            self.peers.update_dns(context, [n.id for n in networks])
-        fresh = bool(allocations) and all(
-            a is not None and a.new_vif and not a.reused and n.cidr for n, a in allocations)
-        if fresh and allocations[0][1] is not None and allocations[0][1].new_instance:
-            # A new instance's network_info is exactly what was just made.
-            facts = [db.InstanceFact(vif=db.FactVif(a.vif.id, a.vif.uuid, a.vif.address),
-                                     fixed=db.FactFixed(a.fixed_id, a.address), network=n, floating=())
-                     for n, a in allocations if a is not None]
-            return nw_info.build(facts, instance.project_id, self.nw_info_flavor(),
-                                 self._dhcp_server_for(instance.host), rxtx_factor)
-        return self.build_nw_info(instance.uuid, instance.project_id, instance.host, rxtx_factor)
-
-    def allocation_host(self, context: RequestContext, network: Network, instance_host: str | None) -> str | None:
-        """The host that allocates on ``network``; None: this one (FlatManager)."""
-        return None
-
-    def allocate_remotely(self, context: RequestContext, host: str, instance: InstanceInfo, network: Network,
-                          address: str | None, vpn: bool, tag: str | None) -> str | None:
-        raise NotImplementedError("only RPCAllocateFixedIP managers allocate on other hosts")
-
-    def _undo_allocation(self, context: RequestContext, instance: InstanceInfo, done: list[str],
-                         started: datetime.datetime) -> None:
-        for address in done:
-            try:
-                self.deallocate_fixed_ip(context, address, instance.host, instance)
-            except Exception:
-                LOG.exception("Could not undo the allocation of %s", address)
-        held = {row.virtual_interface_id for row in db.fixed_ip_get_by_instance(instance.uuid) if row.allocated}
-        for vif in db.virtual_interface_get_by_instance(instance.uuid):
-            if vif.created_at >= started and vif.id not in held:
-                db.virtual_interface_delete(vif.id)
-
-    def check_fixed_ip_quota(self, project_id: str | None) -> None:
-        limit = CONF.quota_fixed_ips
-        if limit >= 0 and project_id and db.fixed_ip_count_by_project(project_id) >= limit:
-            raise exception.FixedIpLimitExceeded()
-
-    @staticmethod
-    def instance_fields(instance: InstanceInfo) -> dict[str, Any]:
-        return {"project_id": instance.project_id, "user_id": instance.user_id, "host": instance.host,
-                "launched_on": instance.launched_on or instance.host, "hostname": instance.hostname,
-                "display_name": instance.display_name, "availability_zone": instance.availability_zone}
-
-    def allocate_fixed_ip(self, context: RequestContext, instance_uuid: str, network: Network,
-                          address: str | None = None, vpn: bool = False, instance: InstanceInfo | None = None,
-                          tag: str | None = None, reuse: bool = True) -> str | None:
-        """Claim an address of ``network`` for the instance here and serve it; the address."""
-        allocation = self.allocate_here(context, instance_uuid, network, address, vpn, instance, tag, reuse)
-        return allocation.address if allocation is not None else None
-
-    def allocate_here(self, context: RequestContext, instance_uuid: str, network: Network,
-                      address: str | None = None, vpn: bool = False, instance: InstanceInfo | None = None,
-                      tag: str | None = None, reuse: bool = True) -> db.Allocation | None:
-        """Claim an address of ``network`` for the instance here and serve it.
-
-        :param instance: the caller's view of the instance, recorded in the
-            same transaction (None: it is known to the store already).
-        :param reuse: an address the instance's VIF holds already is the
-            answer (a retried request); False adds another one (multinic).
-        :returns: the allocation, or None for a network without IPv4.
-        """
-        import uuid as uuidlib
-
-        fields: dict[str, Any] | None
-        if instance is None:
-            row = db.instance_get_by_uuid(instance_uuid)
-            instance = InstanceInfo(uuid=row.uuid, project_id=row.project_id, host=row.host,
-                                    hostname=row.hostname, display_name=row.display_name,
-                                    availability_zone=row.availability_zone)
-            fields = None
-        else:
-            fields = self.instance_fields(instance)
-        if not network.cidr:
-            if fields is not None:
-                db.instance_ensure(instance_uuid, **fields)
-            if db.virtual_interface_get_by_instance_and_network(instance_uuid, network.id) is None:
-                self.create_vif(instance_uuid, network, None, tag)
-            return None
-        self.check_fixed_ip_quota(instance.project_id)
-        address, reserved = self.address_to_claim(network, address, vpn)
-        if self.DHCP and network.enable_dhcp:
-            # The host side first: a multi_host host takes its own address
-            # before its first instance does.
-            self.ensure_ready(context, network)
+        if supplied is not None:
+            if not supplied:
+                raise exception.VirtualInterfaceCreateException()
+            return create_with(supplied.pop(0))
         for attempt in range(CONF.create_unique_mac_address_attempts):
+            mac = self.generate_mac()
             try:
-                allocation = db.allocate_for_instance(
-                    network.id, instance_uuid, self.generate_mac(), str(uuidlib.uuid4()), instance=fields, tag=tag,
-                    address=address, reserved=reserved, network_uuid=network.uuid, reuse=reuse)
-                break
+                return create_with(mac)
             except exception.MacAddressInUse:
-                LOG.debug("Generated MAC is taken (attempt %d); trying another", attempt + 1)
-        else:
-            raise exception.VirtualInterfaceMacAddressException()
-        address, vif = allocation.address, allocation.vif
-        try:
-            if not allocation.reused and CONF.quota_fixed_ips >= 0 and instance.project_id:
-                # Concurrent allocations may both have passed the check: recheck.
-                if db.fixed_ip_count_by_project(instance.project_id) > CONF.quota_fixed_ips:
-                    raise exception.FixedIpLimitExceeded()
-            self.add_instance_dns(instance, address)
-            self.add_dhcp_host(context, network, DhcpHost(
-                mac=vif.address.lower(), address=address, hostname=specs.hostname_for(instance.hostname, address),
-                vif_uuid=vif.uuid, default_route=allocation.first_vif))
-        except Exception:
-            if not allocation.reused:
-                db.fixed_ip_disassociate(address, network.id)
-                self.delete_instance_dns(instance, address)
-            raise
-        if not allocation.reused:
-            LOG.info("Allocated %s on network %s to instance %s", address, network.uuid, instance_uuid)
-        return allocation
-
-    def address_to_claim(self, network: Network, address: str | None, vpn: bool) -> tuple[str | None, bool]:
-        """(requested address or None for the pool, whether its row is a reserved one)."""
-        return address, False
-
-    def rpc_allocate_fixed_ip(self, context: RequestContext, instance_uuid: str, network_id: int,
-                              address: str | None, vpn: bool) -> str | None:
-        """Another host asks this one (the network's host) for a(nother) address."""
-        network = db.network_get(int(network_id))
-        return self.allocate_fixed_ip(context, self.check_uuid(instance_uuid, "instance_id"), network,
-                                      address=address, vpn=bool(vpn), reuse=False)
-
-    def add_instance_dns(self, instance: Any, address: str) -> None:
-        if not self.instance_dns_allowed(instance.availability_zone):
-            return
-        for name in filter(None, (instance.display_name, instance.uuid)):
-            try:
-                self.instance_dns.create_entry(specs.hostname_for(name, address), address, "A",
-                                               CONF.instance_dns_domain)
-            except exception.FloatingIpDNSExists:
-                LOG.warning("DNS name %s exists already in %s", name, CONF.instance_dns_domain)
-
-    def delete_instance_dns(self, instance: Any, address: str) -> None:
-        if not self.instance_dns_allowed(instance.availability_zone):
-            return
-        for name in filter(None, (instance.display_name, instance.uuid)):
-            try:
-                self.instance_dns.delete_entry(specs.hostname_for(name, address), CONF.instance_dns_domain)
-            except exception.NotFound:
-                pass
+                LOG.debug("MAC %s is taken (attempt %d); trying another", mac, attempt + 1)
+        raise exception.VirtualInterfaceMacAddressException()
 
     # -- deallocation -----------------------------------------------------------------
 
@@ -447,7 +372,7 @@ class NetworkManager(LegacyQueries):
 
         ``none`` had nothing; ``auto`` gives back everything (the network stays).
         """
-        self.check_uuid(instance.uuid, "instance uuid")
+        check_uuid(instance.uuid, "instance uuid")
         if requested_networks is NetworkChoice.NONE:
             return
         if requested_networks is NetworkChoice.AUTO:
@@ -473,12 +398,27 @@ class NetworkManager(LegacyQueries):
 
     def deallocate_fixed_ip(self, context: RequestContext, address: str, host: str | None,
                             instance: InstanceInfo | None = None) -> None:
-        """Give the address back here (``RPCAllocateFixedIP`` routes it)."""
-        self.deallocate_fixed_ip_local(context, address, instance, teardown=True)
+        """Give the address back on the host the routing names (a peer, or here)."""
+        address = check_address(address)
+        try:
+            row = db.fixed_ip_get_by_address(address)
+        except exception.FixedIpNotFoundForAddress:
+            self.deallocate_fixed_ip_local(context, address, instance)
+            return
+        target, reachable = self.routing.deallocation_host(db.network_get(row.network_id), host)
+        peers = self._peer_hosts(target)
+        if not reachable:
+            LOG.warning("Host %s is down: deallocating %s in the store only", target, address)
+            self.deallocate_fixed_ip_local(context, address, instance, teardown=False)
+        elif peers is None:
+            self.deallocate_fixed_ip_local(context, address, instance, teardown=True)
+        else:
+            peers.deallocate_fixed_ip(context, target, address, instance)
 
     def deallocate_fixed_ip_local(self, context: RequestContext, address: str, instance: InstanceInfo | None,
                                   teardown: bool = True) -> None:
-        address = self.check_address(address)
+        """Give the address back here: the fact, the DHCP entry, the lease."""
+        address = check_address(address)
         try:
             row = db.fixed_ip_get_by_address(address)
         except exception.FixedIpNotFoundForAddress:
@@ -491,46 +431,22 @@ class NetworkManager(LegacyQueries):
         network = db.network_get(row.network_id)
         owner = db.instance_get_by_uuid(row.instance_uuid, read_deleted=True)
         vif = db.virtual_interface_get(row.virtual_interface_id) if row.virtual_interface_id else None
-        self.delete_instance_dns(owner, address)
+        self.dns.delete_instance_entries(owner, address)
         db.fixed_ip_deallocate(address, network.id, owner.uuid)
-        if teardown and vif is not None and self.DHCP and network.enable_dhcp:
+        if teardown and vif is not None:
             entry = DhcpHost(mac=vif.address.lower(), address=address,
                              hostname=specs.hostname_for(owner.hostname, address), vif_uuid=vif.uuid)
-            self.remove_dhcp_host(context, network, entry)
-            if CONF.force_dhcp_release:
-                try:
-                    self.driver.release_dhcp(self.spec_for(network, claim=False), address, vif.address)
-                except exception.NovanetError as error:
-                    LOG.warning("dhcp_release of %s failed: %s", address, error)
+            self.plumbing.remove_dhcp_host(network, entry, release=CONF.force_dhcp_release)
         # Never leased (or the release came back already): free it now. A
         # leased address waits for dnsmasq's release or the timeout task.
         if db.fixed_ip_disassociate(address, network.id, owner.uuid, only_if_unleased=True):
             LOG.info("Freed %s of network %s", address, network.uuid)
 
-    # -- multinic -------------------------------------------------------------------
-
-    def add_fixed_ip_to_instance(self, context: RequestContext, instance_uuid: str, host: str | None,
-                                 network_id: int | str, rxtx_factor: float | None = None) -> model.NetworkInfo:
-        instance_uuid = self.check_uuid(instance_uuid, "instance_id")
-        try:
-            network = db.network_get(int(network_id))
-        except (TypeError, ValueError):
-            network = db.network_get_by_uuid(self.check_uuid(network_id, "network_id"))
-        row = db.instance_get_by_uuid(instance_uuid)
-        instance = InstanceInfo(uuid=row.uuid, project_id=row.project_id, host=host or row.host,
-                                hostname=row.hostname, display_name=row.display_name)
-        self.ensure_vifs(instance, [network], None, None)
-        self.add_fixed_ip_on_host(context, instance, network)
-        return self.get_instance_nw_info(context, instance_uuid, rxtx_factor, instance.host)
-
-    def add_fixed_ip_on_host(self, context: RequestContext, instance: InstanceInfo, network: Network) -> str | None:
-        """One more address for the instance's VIF on ``network`` (multinic)."""
-        return self.allocate_fixed_ip(context, instance.uuid, network, reuse=False)
-
     def remove_fixed_ip_from_instance(self, context: RequestContext, instance_uuid: str, host: str | None,
                                       address: str, rxtx_factor: float | None = None) -> model.NetworkInfo:
-        instance_uuid = self.check_uuid(instance_uuid, "instance_id")
-        address = self.check_address(address)
+        """Take one address back (multinic); the VIF goes with its last address."""
+        instance_uuid = check_uuid(instance_uuid, "instance_id")
+        address = check_address(address)
         fixed = next((r for r in db.fixed_ip_get_by_instance(instance_uuid) if r.address == address), None)
         if fixed is None:
             raise exception.FixedIpNotFoundForSpecificInstance(instance_uuid=instance_uuid, ip=address)
@@ -541,63 +457,34 @@ class NetworkManager(LegacyQueries):
         if vif_id is not None and not any(r.virtual_interface_id == vif_id and r.allocated
                                           for r in db.fixed_ip_get_by_instance(instance_uuid)):
             db.virtual_interface_delete(vif_id)  # its last address is gone: so is the NIC
-        return self.get_instance_nw_info(context, instance_uuid, rxtx_factor, instance.host)
+        return self.nw_info.get_instance_nw_info(context, instance_uuid, rxtx_factor, instance.host)
 
-    # -- network_info ---------------------------------------------------------------
-
-    def nw_info_flavor(self) -> nw_info.Flavor:
-        return nw_info.Flavor(dhcp=self.DHCP, should_create_bridge=self.SHOULD_CREATE_BRIDGE,
-                              should_create_vlan=self.SHOULD_CREATE_VLAN, ipv6_backend=CONF.ipv6_backend)
-
-    def get_instance_nw_info(self, context: RequestContext, instance_uuid: str, rxtx_factor: float | None = None,
-                             host: str | None = None) -> model.NetworkInfo:
-        """The instance's network_info.
-
-        :raises InstanceNotFound: novanet never heard of the instance.
-        """
-        instance_uuid = self.check_uuid(instance_uuid, "instance_id")
-        instance = db.instance_get_by_uuid(instance_uuid, read_deleted=True)
-        return self.build_nw_info(instance_uuid, instance.project_id, host or instance.host, rxtx_factor)
-
-    def build_nw_info(self, instance_uuid: str, project_id: str | None, host: str | None,
-                      rxtx_factor: float | None = None) -> model.NetworkInfo:
-        """network_info from the store's facts (one read) and what the caller knows."""
-
-        return nw_info.build(db.instance_facts(instance_uuid), project_id, self.nw_info_flavor(),
-                             self._dhcp_server_for(host), rxtx_factor)
-
-    def _dhcp_server_for(self, host: str | None) -> Callable[[Network], str | None]:
-        def dhcp_server(network: Network) -> str | None:
-            return self.dhcp_address(network, host=host, claim=False) or network.dhcp_server or network.gateway
-
-        return dhcp_server
-
-    # -- DHCP callbacks -------------------------------------------------------------
+    # -- DHCP leases ------------------------------------------------------------------
 
     def lease_fixed_ip(self, context: RequestContext, address: str, mac: str | None = None) -> None:
         """dnsmasq leased ``address`` (to ``mac``)."""
-        row = db.fixed_ip_get_by_address(self.check_address(address))
+        row = db.fixed_ip_get_by_address(check_address(address))
         outcome = db.fixed_ip_lease(row.address, row.network_id, mac)
-        log = LOG.info if outcome == "leased" else LOG.warning
-        log("Lease of %s to %s: %s", row.address, mac or "?", outcome)
+        log = LOG.info if outcome is db.LeaseOutcome.LEASED else LOG.warning
+        log("Lease of %s to %s: %s", row.address, mac or "?", outcome.value)
 
     def release_fixed_ip(self, context: RequestContext, address: str, mac: str | None = None) -> None:
         """dnsmasq released ``address`` (held by ``mac``)."""
-        row = db.fixed_ip_get_by_address(self.check_address(address))
+        row = db.fixed_ip_get_by_address(check_address(address))
         outcome = db.fixed_ip_release(row.address, row.network_id, mac)
-        log = LOG.warning if outcome in ("foreign", "unassociated") else LOG.info
-        log("Release of %s by %s: %s", row.address, mac or "?", outcome)
+        log = LOG.warning if outcome in (db.LeaseOutcome.FOREIGN, db.LeaseOutcome.UNASSOCIATED) else LOG.info
+        log("Release of %s by %s: %s", row.address, mac or "?", outcome.value)
 
     def release_dhcp(self, context: RequestContext, dev: str, address: str, vif_address: str) -> None:
         """End a lease on this host's dnsmasq (nova-network 1.17)."""
-        row = db.fixed_ip_get_by_address(self.check_address(address))
-        network = db.network_get(row.network_id)
-        spec = self.spec_for(network, claim=False)
-        if dev and dev != spec.bridge:
-            raise exception.InvalidRequest(reason=f"{address} is served on {spec.bridge}, not {dev}")
-        self.driver.release_dhcp(spec, row.address, str(vif_address))
+        row = db.fixed_ip_get_by_address(check_address(address))
+        self.plumbing.release_dhcp(db.network_get(row.network_id), row.address, str(vif_address), dev)
 
-    # -- host plumbing requests -------------------------------------------------------
+    # -- the host ---------------------------------------------------------------------
+
+    def init_host(self) -> None:
+        """Rebuild this host from the store (daemon start)."""
+        self.plumbing.init_host()
 
     def setup_networks_on_host(self, context: RequestContext, instance: InstanceInfo | None,
                                instance_id: int | str | None, host: str | None, teardown: bool) -> None:
@@ -607,7 +494,7 @@ class NetworkManager(LegacyQueries):
         elif isinstance(instance_id, int) or (isinstance(instance_id, str) and instance_id.isdigit()):
             uuid = db.instance_get_by_id(int(instance_id)).uuid
         elif instance_id is not None:
-            uuid = self.check_uuid(instance_id, "instance_id")
+            uuid = check_uuid(instance_id, "instance_id")
         else:
             raise exception.InvalidRequest(reason="setup_networks_on_host needs instance or instance_id")
         for vif in db.virtual_interface_get_by_instance(uuid):
@@ -615,18 +502,11 @@ class NetworkManager(LegacyQueries):
                 continue
             network = db.network_get(vif.network_id)
             target = host if network.multi_host else network.host
-            if target is None or target == self.host or self.peers is None:
-                self.rpc_setup_network_on_host(context, network.id, teardown)
+            peers = self._peer_hosts(target)
+            if peers is None or target is None:
+                self.plumbing.setup_network_on_host(context, network.id, teardown)
             else:
-                self.peers.rpc_setup_network_on_host(context, target, network.id, teardown)
-
-    def set_network_host(self, context: RequestContext, network_id: int) -> str:
-        """Claim the network for this host if nobody serves it; return who does."""
-        winner = db.network_set_host(int(network_id), self.host)
-        LOG.info("Network %s is served by %s", network_id, winner)
-        return winner
-
-    # -- periodic tasks ---------------------------------------------------------------
+                peers.rpc_setup_network_on_host(context, target, network.id, teardown)
 
     _last_dns_update = 0.0
 
@@ -646,10 +526,8 @@ class NetworkManager(LegacyQueries):
             now - datetime.timedelta(seconds=max(CONF.fixed_ip_disassociate_timeout, 60)))
         if unused:
             LOG.info("Removed %d interface(s) that held no address", unused)
-        ready = [self.spec_for(n, claim=False) for n in db.network_get_all_by_host(self.host) if n.id in self._ready]
-        if ready:
-            self.driver.periodic_tasks(ready)
+        self.plumbing.periodic_tasks()
         interval = CONF.dns_update_periodic_interval
         if interval >= 0 and time.monotonic() - self._last_dns_update >= interval:
             self._last_dns_update = time.monotonic()
-            self.update_dns(context, [n.id for n in db.network_get_all_by_host(self.host) if n.multi_host])
+            self.plumbing.update_dns(context, [n.id for n in db.network_get_all_by_host(self.host) if n.multi_host])

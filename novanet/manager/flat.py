@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from novanet.context import RequestContext
 from novanet.manager.base import NetworkManager
 from novanet.manager.floating import FloatingIP
+from novanet.manager.queries import NoFloatingQueries
 from novanet.manager.rpc_allocate import RPCAllocateFixedIP
-from novanet.rpc.context import RequestContext
 
 
 class FlatManager(NetworkManager):
@@ -15,12 +16,13 @@ class FlatManager(NetworkManager):
 
     Addresses are freed as soon as they are deallocated (no lease can hold
     them), and floating IPs do not exist: those calls answer nothing, as
-    nova-network's did.
+    nova-network's did (the lookups too: :class:`NoFloatingQueries`).
     """
 
     NAME = "flat"
     timeout_fixed_ips: ClassVar[bool] = False
     required_create_args = ("bridge",)
+    QUERIES = NoFloatingQueries
 
     def allocate_floating_ip(self, context: RequestContext, *args: Any, **kwargs: Any) -> None:
         return None
@@ -32,27 +34,6 @@ class FlatManager(NetworkManager):
         return None
 
     def disassociate_floating_ip(self, context: RequestContext, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def get_floating_ip(self, context: RequestContext, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return {}
-
-    def get_floating_ip_pools(self, context: RequestContext) -> list[dict[str, str]]:
-        return []
-
-    def get_floating_pools(self, context: RequestContext) -> list[dict[str, str]]:
-        return []
-
-    def get_floating_ip_by_address(self, context: RequestContext, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return {}
-
-    def get_floating_ips_by_project(self, context: RequestContext) -> list[dict[str, Any]]:
-        return []
-
-    def get_floating_ips_by_fixed_address(self, context: RequestContext, *args: Any, **kwargs: Any) -> list[str]:
-        return []
-
-    def get_instance_id_by_floating_address(self, context: RequestContext, *args: Any, **kwargs: Any) -> None:
         return None
 
     def migrate_instance_start(self, context: RequestContext, *args: Any, **kwargs: Any) -> None:

@@ -11,6 +11,9 @@ Disassociation removes the plumbing first and then the fact, so the address
 is never live on two hosts; if the plumbing cannot be removed (the host is
 down), the fact still goes and the host's next ``init_host`` drops the
 leftover rules, because nothing backs them any more.
+
+The lookups of floating IPs are read-only and live with the other queries
+(:class:`novanet.manager.queries.Queries`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,11 @@ from typing import Any
 
 from novanet import exception, model
 from novanet.conf import CONF
+from novanet.context import RequestContext
 from novanet.db import api as db
-from novanet.drivers.base import FloatingForward
 from novanet.manager.base import NetworkManager
-from novanet.manager.queries import row_dict
-from novanet.manager.types import InstanceInfo, RequestedNetworks
-from novanet.rpc.context import RequestContext
+from novanet.manager.checks import check_address, check_owner, check_uuid
+from novanet.types import InstanceInfo, RequestedNetworks
 
 LOG = logging.getLogger(__name__)
 
@@ -49,12 +51,12 @@ class FloatingIP(NetworkManager):
         except Exception:
             self.deallocate_floating_ip(admin, address, affect_auto_assigned=True)
             raise
-        return self.get_instance_nw_info(context, instance.uuid, rxtx_factor, instance.host)
+        return self.nw_info.get_instance_nw_info(context, instance.uuid, rxtx_factor, instance.host)
 
     def deallocate_for_instance(self, context: RequestContext, instance: InstanceInfo,
                                 requested_networks: RequestedNetworks = None) -> None:
         admin = context.elevated()
-        for fixed in db.fixed_ip_get_by_instance(self.check_uuid(instance.uuid, "instance uuid")):
+        for fixed in db.fixed_ip_get_by_instance(check_uuid(instance.uuid, "instance uuid")):
             for floating in db.floating_ip_get_by_fixed_ip_id(fixed.id):
                 try:
                     self.disassociate_floating_ip(admin, floating.address, affect_auto_assigned=True)
@@ -84,13 +86,11 @@ class FloatingIP(NetworkManager):
     def deallocate_floating_ip(self, context: RequestContext, address: str,
                                affect_auto_assigned: bool = False) -> None:
         """Return an unassociated address to its pool."""
-        row = db.floating_ip_get_by_address(self.check_address(address))
+        row = db.floating_ip_get_by_address(check_address(address))
         if row.auto_assigned and not affect_auto_assigned:
             return
-        self.check_owner(context, row.project_id, row.address)
-        for domain in self.floating_dns.get_domains():
-            for name in self.floating_dns.get_entries_by_address(row.address, domain):
-                self.floating_dns.delete_entry(name, domain)
+        check_owner(context, row.project_id, row.address)
+        self.dns.forget_floating_address(row.address)
         db.floating_ip_deallocate(row.address, None if context.is_admin else context.project_id)
         self.notify(context, "network.floating_ip.deallocate",
                     {"project_id": row.project_id, "floating_ip": row.address})
@@ -100,11 +100,11 @@ class FloatingIP(NetworkManager):
     def associate_floating_ip(self, context: RequestContext, floating_address: str, fixed_address: str,
                               affect_auto_assigned: bool = False) -> str | None:
         """Point the floating address at a fixed one; return the previous instance, if any."""
-        row = db.floating_ip_get_by_address(self.check_address(floating_address))
+        row = db.floating_ip_get_by_address(check_address(floating_address))
         if row.auto_assigned and not affect_auto_assigned:
             return None
-        self.check_owner(context, row.project_id, row.address)
-        fixed = db.fixed_ip_get_by_address(self.check_address(fixed_address, "fixed_address"))
+        check_owner(context, row.project_id, row.address)
+        fixed = db.fixed_ip_get_by_address(check_address(fixed_address, "fixed_address"))
         if fixed.instance_uuid is None:
             raise exception.FixedIpNotFoundForAddress(address=fixed.address)
         previous: str | None = None
@@ -115,36 +115,25 @@ class FloatingIP(NetworkManager):
             previous = old.instance_uuid
             self.disassociate_floating_ip(context, row.address, affect_auto_assigned=True)
         network = db.network_get(fixed.network_id)
-        instance_host = self._instance_host(fixed.instance_uuid)
-        host = self._plumbing_host(context, network, instance_host)
-        if host == self.host or self.peers is None:
+        host = self.routing.serving_host(network, self._instance_host(fixed.instance_uuid))
+        peers = self._peer_hosts(host)
+        if peers is None:
             self.associate_floating_ip_local(context, row.address, fixed.address, row.interface, fixed.instance_uuid)
         else:
-            self.peers.associate_floating_ip_local(context, host, row.address, fixed.address, row.interface,
+            peers.associate_floating_ip_local(context, host, row.address, fixed.address, row.interface,
                                                    fixed.instance_uuid)
         return previous
-
-    def _plumbing_host(self, context: RequestContext, network: Any, instance_host: str | None) -> str:
-        if network.multi_host:
-            return instance_host or self.host
-        if network.host:
-            return str(network.host)
-        return db.network_set_host(network.id, self.host)
 
     def associate_floating_ip_local(self, context: RequestContext, floating_address: str, fixed_address: str,
                                     interface: str | None, instance_uuid: str) -> None:
         """Record and plumb the association on this host."""
-        floating_address = self.check_address(floating_address)
-        with self.address_lock(floating_address):
+        floating_address = check_address(floating_address)
+        with self.plumbing.address_lock(floating_address):
             project = None if context.is_admin else context.project_id
-            row, fixed = db.floating_ip_fixed_ip_associate(floating_address, self.check_address(fixed_address),
+            row, fixed = db.floating_ip_fixed_ip_associate(floating_address, check_address(fixed_address),
                                                           self.host, project)
-            network = db.network_get(fixed.network_id)
-            forward = FloatingForward(floating=row.address, fixed=fixed.address,
-                                      interface=CONF.public_interface or interface,
-                                      network=self.spec_for(network, claim=False))
             try:
-                self.driver.add_floating_ip(forward)
+                self.plumbing.add_floating(row.address, fixed.address, interface, db.network_get(fixed.network_id))
             except Exception:
                 LOG.warning("Plumbing %s failed; undoing its association", row.address)
                 db.floating_ip_disassociate(row.address)
@@ -155,39 +144,37 @@ class FloatingIP(NetworkManager):
 
     def disassociate_floating_ip(self, context: RequestContext, address: str,
                                  affect_auto_assigned: bool = False) -> None:
-        row = db.floating_ip_get_by_address(self.check_address(address))
+        row = db.floating_ip_get_by_address(check_address(address))
         if row.auto_assigned and not affect_auto_assigned:
             raise exception.CannotDisassociateAutoAssignedFloatingIP()
-        self.check_owner(context, row.project_id, row.address)
+        check_owner(context, row.project_id, row.address)
         if row.fixed_ip_id is None:
             raise exception.FloatingIpNotAssociated(address=row.address)
         fixed = db.fixed_ip_get(row.fixed_ip_id)
         instance_uuid = fixed.instance_uuid or ""
         host = row.host or self.host
-        if host == self.host or self.peers is None:
+        peers = self._peer_hosts(host)
+        if peers is None:
             self.disassociate_floating_ip_local(context, row.address, row.interface, instance_uuid)
-        elif not self.service_is_up(host):
+        elif not self.routing.is_up(host):
             LOG.warning("Host %s is down: disassociating %s in the store only", host, row.address)
             self.disassociate_floating_ip_local(context, row.address, None, instance_uuid)
         else:
-            self.peers.disassociate_floating_ip_local(context, host, row.address, row.interface, instance_uuid)
+            peers.disassociate_floating_ip_local(context, host, row.address, row.interface, instance_uuid)
 
     def disassociate_floating_ip_local(self, context: RequestContext, address: str, interface: str | None,
                                        instance_uuid: str) -> None:
         """Unplumb (when ``interface`` is known or this host plumbed it) and forget the association."""
-        address = self.check_address(address)
-        with self.address_lock(address):
+        address = check_address(address)
+        with self.plumbing.address_lock(address):
             row = db.floating_ip_get_by_address(address)
             if row.fixed_ip_id is None:
                 raise exception.FloatingIpNotAssociated(address=address)
             fixed = db.fixed_ip_get(row.fixed_ip_id)
             if row.host == self.host:
-                network = db.network_get(fixed.network_id)
-                forward = FloatingForward(floating=row.address, fixed=fixed.address,
-                                          interface=CONF.public_interface or interface or row.interface,
-                                          network=self.spec_for(network, claim=False))
                 try:
-                    self.driver.remove_floating_ip(forward)
+                    self.plumbing.remove_floating(row.address, fixed.address, interface or row.interface,
+                                                  db.network_get(fixed.network_id))
                 except exception.NovanetError as error:
                     LOG.error("Unplumbing %s failed (%s); the next init_host removes what is left",
                               address, error)
@@ -202,7 +189,7 @@ class FloatingIP(NetworkManager):
         rows = []
         for address in addresses or ():
             try:
-                row = db.floating_ip_get_by_address(self.check_address(address))
+                row = db.floating_ip_get_by_address(check_address(address))
             except exception.FloatingIpNotFoundForAddress:
                 continue
             if row.fixed_ip_id is None or (not context.is_admin and row.project_id != context.project_id):
@@ -219,10 +206,7 @@ class FloatingIP(NetworkManager):
             return
         for row in self._movable(context, floating_addresses):
             fixed = db.fixed_ip_get(row.fixed_ip_id)
-            forward = FloatingForward(floating=row.address, fixed=fixed.address,
-                                      interface=CONF.public_interface or row.interface,
-                                      network=self.spec_for(db.network_get(fixed.network_id), claim=False))
-            self.driver.remove_floating_ip(forward)
+            self.plumbing.remove_floating(row.address, fixed.address, row.interface, db.network_get(fixed.network_id))
             db.floating_ip_set_host(row.address, None)
 
     def migrate_instance_finish(self, context: RequestContext, instance_uuid: str, rxtx_factor: float | None,
@@ -235,35 +219,4 @@ class FloatingIP(NetworkManager):
         for row in self._movable(context, floating_addresses):
             fixed = db.fixed_ip_get(row.fixed_ip_id)
             db.floating_ip_set_host(row.address, dest)
-            forward = FloatingForward(floating=row.address, fixed=fixed.address,
-                                      interface=CONF.public_interface or row.interface,
-                                      network=self.spec_for(db.network_get(fixed.network_id), claim=False))
-            self.driver.add_floating_ip(forward)
-
-    # -- queries ------------------------------------------------------------------------
-
-    def get_floating_ip(self, context: RequestContext, id: int) -> dict[str, Any]:
-        return row_dict(db.floating_ip_get(int(id)))
-
-    def get_floating_ip_pools(self, context: RequestContext) -> list[dict[str, str]]:
-        return [{"name": pool} for pool in db.floating_ip_get_pools()]
-
-    def get_floating_pools(self, context: RequestContext) -> list[dict[str, str]]:
-        return self.get_floating_ip_pools(context)
-
-    def get_floating_ip_by_address(self, context: RequestContext, address: str) -> dict[str, Any]:
-        return row_dict(db.floating_ip_get_by_address(self.check_address(address)))
-
-    def get_floating_ips_by_project(self, context: RequestContext) -> list[dict[str, Any]]:
-        if not context.project_id:
-            raise exception.InvalidRequest(reason="the request has no project")
-        return [row_dict(f) for f in db.floating_ip_get_all(project_id=context.project_id, include_auto=False)]
-
-    def get_floating_ips_by_fixed_address(self, context: RequestContext, fixed_address: str) -> list[str]:
-        return [f.address for f in db.floating_ip_get_by_fixed_address(self.check_address(fixed_address))]
-
-    def get_instance_id_by_floating_address(self, context: RequestContext, address: str) -> str | None:
-        row = db.floating_ip_get_by_address(self.check_address(address))
-        if row.fixed_ip_id is None:
-            return None
-        return db.fixed_ip_get(row.fixed_ip_id).instance_uuid
+            self.plumbing.add_floating(row.address, fixed.address, row.interface, db.network_get(fixed.network_id))

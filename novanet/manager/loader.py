@@ -1,12 +1,11 @@
-"""Load a network manager class by its entry point name."""
+"""Load a network manager class by its entry point name (``network_manager``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from stevedore import driver
-
 from novanet import exception
+from novanet.plugins import load_plugin
 
 NAMESPACE = "novanet.network_managers"
 
@@ -17,8 +16,6 @@ def manager_class(name: str) -> Any:
     :raises InvalidConfig: no such manager.
     """
     try:
-        mgr: Any = driver.DriverManager(NAMESPACE, name, invoke_on_load=False)
-    except Exception as error:  # stevedore raises NoMatches, or the import error
-        raise exception.InvalidConfig(
-            reason=f"network_manager {name!r} cannot be loaded ({error}); choose flat, flatdhcp or vlan")
-    return mgr.driver
+        return load_plugin(NAMESPACE, name, "network_manager")
+    except exception.InvalidConfig as error:
+        raise exception.InvalidConfig(reason=f"{error.kwargs['reason']}; choose flat, flatdhcp or vlan") from error

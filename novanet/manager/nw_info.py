@@ -1,10 +1,15 @@
-"""Building an instance's network_info from store facts (pure).
+"""An instance's network_info, built one way: from the store's facts.
 
-One VIF per virtual interface, in creation order; each with its network and
-always two subnets, IPv4 then IPv6 (the IPv6 one has no cidr when the network
-has no IPv6), as nova-network sent them. The IPv4 subnet of a DHCP-managed
-network names its DHCP server: the network's, or in multi_host the address of
-the instance's host.
+:func:`build` is pure: one VIF per virtual interface, in creation order;
+each with its network and always two subnets, IPv4 then IPv6 (the IPv6 one
+has no cidr when the network has no IPv6), as nova-network sent them. The
+IPv4 subnet of a DHCP-managed network names its DHCP server: the network's,
+or in multi_host the address of the instance's host (:func:`host_address`).
+
+:class:`NetworkInfoService` reads the facts (:func:`novanet.db.api.instance_facts`)
+and builds; it is read-only and needs no driver, so the manager answers
+allocations with it, the RPC endpoint calls it for ``get_instance_nw_info``,
+and ``novanet-metadata`` and config drives use it without a manager.
 """
 
 from __future__ import annotations
@@ -14,19 +19,47 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from novanet import model
+from novanet.conf import CONF
+from novanet.context import RequestContext
+from novanet.db import api as db
 from novanet.db.fixed_ips import InstanceFact
 from novanet.db.models import Network
 from novanet.manager import specs
+from novanet.manager.checks import check_uuid
 
 
 @dataclasses.dataclass(frozen=True)
 class Flavor:
-    """What the manager class contributes to network_info."""
+    """What the manager class contributes to network_info and to the host side."""
 
     dhcp: bool
     should_create_bridge: bool
     should_create_vlan: bool
     ipv6_backend: str = "rfc2462"
+
+    @classmethod
+    def of(cls, manager_class: Any) -> Flavor:
+        """The flavor of a manager class (its ``DHCP``/``SHOULD_CREATE_*`` attributes), no instance needed."""
+        return cls(dhcp=bool(manager_class.DHCP), should_create_bridge=bool(manager_class.SHOULD_CREATE_BRIDGE),
+                   should_create_vlan=bool(manager_class.SHOULD_CREATE_VLAN), ipv6_backend=CONF.ipv6_backend)
+
+
+def shares_address(network: Network) -> bool:
+    """Every host serves the network from its one DHCP address (``share_address``)."""
+    return bool(network.share_address or CONF.share_dhcp_address)
+
+
+def host_address(network: Network, host: str) -> str | None:
+    """The address ``host`` serves the network from; None if it has taken none yet.
+
+    Single-host networks and shared addresses: the network's DHCP server (or
+    gateway). multi_host: the address of the network this host took (see
+    :meth:`novanet.manager.plumbing.HostPlumbing.claim_host_address`).
+    """
+    if not network.multi_host or shares_address(network):
+        return network.dhcp_server or network.gateway
+    row = db.fixed_ip_get_by_network_host(network.id, host)
+    return row.address if row is not None else None
 
 
 def _network_meta(network: Network, flavor: Flavor) -> dict[str, Any]:
@@ -90,3 +123,35 @@ def build(facts: Sequence[InstanceFact], project_id: str | None, flavor: Flavor,
             meta=vif_meta,
         ))
     return model.NetworkInfo(tuple(vifs))
+
+
+class NetworkInfoService:
+    """network_info of instances, read from the store (no driver, no writes).
+
+    :param flavor: what the configured manager class contributes.
+    :param host: whose DHCP address an instance without a host is told
+        (default: the ``host`` option).
+    """
+
+    def __init__(self, flavor: Flavor, host: str | None = None) -> None:
+        self.flavor = flavor
+        self.host: str = host or CONF.host
+
+    def get_instance_nw_info(self, context: RequestContext, instance_uuid: str, rxtx_factor: float | None = None,
+                             host: str | None = None) -> model.NetworkInfo:
+        """The instance's network_info (its host's DHCP addresses unless ``host`` names another).
+
+        :raises InvalidRequest: not a uuid.
+        :raises InstanceNotFound: novanet never heard of the instance.
+        """
+        instance = db.instance_get_by_uuid(check_uuid(instance_uuid, "instance_id"), read_deleted=True)
+        return self.for_instance(instance.uuid, instance.project_id, host or instance.host, rxtx_factor)
+
+    def for_instance(self, instance_uuid: str, project_id: str | None, host: str | None,
+                     rxtx_factor: float | None = None) -> model.NetworkInfo:
+        """network_info from the store's facts (one read) and what the caller knows."""
+
+        def dhcp_server(network: Network) -> str | None:
+            return host_address(network, host or self.host) or network.dhcp_server or network.gateway
+
+        return build(db.instance_facts(instance_uuid), project_id, self.flavor, dhcp_server, rxtx_factor)

@@ -1,10 +1,10 @@
-"""What this host must look like, and telling the driver.
+"""What this host must look like, and telling the driver: the manager's only path to it.
 
 Theory of operation
 -------------------
 Facts first: by the time anything here runs, the store already says what is
-true; these methods read the facts and ask the driver to converge. The
-driver can always rebuild the whole host from :meth:`HostPlumbing.host_state`
+true; :class:`HostPlumbing` reads the facts and asks the driver to converge.
+The driver can always rebuild the whole host from :meth:`HostPlumbing.host_state`
 (``init_host``), so a crash between a fact and its host change heals on the
 next start.
 
@@ -13,26 +13,54 @@ server exist; after that, an allocation costs only one DHCP host entry (no
 reload), and a deallocation removes one. Which networks this host serves:
 those whose ``host`` is this host, and for multi_host networks those with an
 instance here (or this host's own DHCP address).
+
+One write happens here, and it is named: :meth:`HostPlumbing.claim_host_address`
+takes a multi_host network's address for this host from the pool. It runs
+right before the driver is asked to serve the network (the gateway needs
+that address), never as a side effect of describing the network
+(:meth:`HostPlumbing.spec_for` only reads).
+
+:class:`VlanPlumbing` adds what the VLAN manager's networks need: the VPN
+forward, and removing an unused multi_host gateway on teardown.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import threading
 
 from novanet import exception
 from novanet.conf import CONF
+from novanet.context import RequestContext
 from novanet.db import api as db
 from novanet.db.models import Network
-from novanet.drivers.base import DhcpHost, DhcpLease, FloatingForward, HostState, NetworkSpec
+from novanet.drivers.base import DhcpHost, FloatingForward, HostState, NetworkDriver, NetworkSpec
 from novanet.manager import specs
-from novanet.manager.state import ManagerState
-from novanet.rpc.context import RequestContext
+from novanet.manager.nw_info import Flavor, host_address, shares_address
 
 LOG = logging.getLogger(__name__)
 
 
-class HostPlumbing(ManagerState):
+class HostPlumbing:
+    """This host's side of the networks it serves, through ``driver``.
+
+    :param host: this host's name.
+    :param driver: the host driver (required: a test passes a fake one).
+    :param flavor: what the manager class asks of the host (DHCP, bridges).
+    """
+
+    def __init__(self, host: str, driver: NetworkDriver, flavor: Flavor) -> None:
+        self.host = host
+        self.driver = driver
+        self.flavor = flavor
+        self._lock = threading.RLock()
+        #: Networks whose host side is set up by this process (id -> bridge).
+        self._ready: dict[int, str] = {}
+        #: Per-address locks for floating IP plumbing.
+        self._address_locks: dict[str, threading.Lock] = {}
+        #: egress profile id -> (public interface, SNAT source), see :meth:`egress_of`.
+        self._egress_cache: dict[int, tuple[str, str]] = {}
+
     # -- facts about this host's view of a network --------------------------------
 
     def uplink_override(self, network: Network) -> str | None:
@@ -40,38 +68,30 @@ class HostPlumbing(ManagerState):
             return str(CONF.vlan_interface) if CONF.vlan_interface else None
         return str(CONF.flat_interface) if CONF.flat_interface else None
 
-    def shares_address(self, network: Network) -> bool:
-        return bool(network.share_address or CONF.share_dhcp_address)
+    def claim_host_address(self, network: Network) -> str | None:
+        """Take this host's address of a multi_host network from the pool, once; the address.
 
-    def dhcp_address(self, network: Network, host: str | None = None, claim: bool = True) -> str | None:
-        """The address ``host`` (default: this host) serves the network from.
-
-        Single-host networks and shared addresses: the network's DHCP server
-        (or gateway). multi_host: one address of the network per host, taken
-        from the pool the first time (``claim``).
+        Single-host networks and shared addresses need none of their own
+        (the network's DHCP server or gateway is the answer).
         """
-        host = host or self.host
-        if not network.multi_host or self.shares_address(network):
-            return network.dhcp_server or network.gateway
-        row = db.fixed_ip_get_by_network_host(network.id, host)
-        if row is not None:
-            return row.address
-        if not claim:
-            return None
+        address = host_address(network, self.host)
+        if address is not None or not self.flavor.dhcp or not network.multi_host or shares_address(network):
+            return address
         with self._lock:
-            row = db.fixed_ip_get_by_network_host(network.id, host)
+            row = db.fixed_ip_get_by_network_host(network.id, self.host)
             if row is None:
-                row = db.fixed_ip_associate_pool(network.id, host=host)
-                LOG.info("Host %s serves network %s from %s", host, network.uuid, row.address)
+                row = db.fixed_ip_associate_pool(network.id, host=self.host)
+                LOG.info("Host %s serves network %s from %s", self.host, network.uuid, row.address)
             return row.address
 
-    def spec_for(self, network: Network, claim: bool = True) -> NetworkSpec:
+    def spec_for(self, network: Network) -> NetworkSpec:
+        """The driver's view of the network on this host (reads only)."""
         return specs.network_spec(
             network,
-            dhcp_server=self.dhcp_address(network, claim=claim) if self.DHCP else network.gateway,
-            should_create_bridge=self.SHOULD_CREATE_BRIDGE,
+            dhcp_server=host_address(network, self.host) if self.flavor.dhcp else network.gateway,
+            should_create_bridge=self.flavor.should_create_bridge,
             uplink_override=self.uplink_override(network),
-            gateway_on_host=self.DHCP,
+            gateway_on_host=self.flavor.dhcp,
             share_address=bool(CONF.share_dhcp_address),
             egress=self.egress_of(network),
         )
@@ -95,65 +115,131 @@ class HostPlumbing(ManagerState):
         host = self.host if network.multi_host else None
         return [specs.dhcp_host(entry) for entry in db.network_host_entries(network.id, host=host)]
 
-    def serves(self, network: Network) -> bool:
-        return network.host == self.host or bool(network.multi_host)
+    def is_ready(self, network_id: int) -> bool:
+        return network_id in self._ready
 
     # -- converging the host --------------------------------------------------------
 
-    def setup_network_on_host(self, context: RequestContext, network: Network) -> None:
-        """Bridge, gateway, NAT and DHCP for ``network`` here (FlatManager: nothing)."""
-        if not self.DHCP:
-            return
+    def _ensure(self, network: Network) -> NetworkSpec:
+        self.claim_host_address(network)
         spec = self.spec_for(network)
         self.driver.ensure_network(spec, self.dhcp_hosts(network))
+        return spec
+
+    def setup_network(self, network: Network) -> None:
+        """Bridge, gateway, NAT and DHCP for ``network`` here (no DHCP: nothing)."""
+        if not self.flavor.dhcp:
+            return
+        spec = self._ensure(network)
         with self._lock:
             self._ready[network.id] = spec.bridge
 
-    def teardown_network_on_host(self, context: RequestContext, network: Network) -> None:
-        """Refresh DHCP after instances left (VlanManager may remove more)."""
-        if not self.DHCP:
+    def teardown_network(self, network: Network) -> None:
+        """Refresh DHCP after instances left (:class:`VlanPlumbing` may remove more)."""
+        if not self.flavor.dhcp:
             return
-        self.driver.ensure_network(self.spec_for(network), self.dhcp_hosts(network))
+        self._ensure(network)
 
-    def ensure_ready(self, context: RequestContext, network: Network) -> NetworkSpec:
+    def setup_network_on_host(self, context: RequestContext, network_id: int, teardown: bool) -> None:
+        """Set a network up here, or refresh it after instances left (host to host)."""
+        network = db.network_get(int(network_id))
+        if teardown:
+            self.teardown_network(network)
+        else:
+            self.setup_network(network)
+
+    def ensure_ready(self, network: Network) -> NetworkSpec:
         """Set the network up here once; return its spec."""
         if network.id not in self._ready:
-            self.setup_network_on_host(context, network)
+            self.setup_network(network)
         return self.spec_for(network)
+
+    def remove_network(self, network: Network) -> None:
+        """Remove the network's host side here, if this process set it up."""
+        if network.id not in self._ready:
+            return
+        self.driver.remove_network(self.spec_for(network))
+        self.forget_network(network.id)
+
+    def discard_network(self, network: Network) -> None:
+        """Remove the network's host side whether or not it was finished here (a build rolled back)."""
+        self.forget_network(network.id)
+        self.driver.remove_network(self.spec_for(network))
+
+    def device_exists(self, name: str) -> bool | None:
+        """Whether device ``name`` exists on this host; None when the driver cannot tell."""
+        probe = getattr(self.driver, "has_device", None)
+        if probe is None:
+            return None
+        try:
+            return bool(probe(name))
+        except exception.NovanetError as error:  # advice only: the build itself will tell
+            LOG.warning("Cannot tell whether %s exists here: %s", name, error)
+            return None
 
     def forget_network(self, network_id: int) -> None:
         with self._lock:
             self._ready.pop(network_id, None)
 
-    def add_dhcp_host(self, context: RequestContext, network: Network, host: DhcpHost) -> None:
-        if not self.DHCP or not network.enable_dhcp:
+    def add_dhcp_host(self, network: Network, host: DhcpHost) -> None:
+        if not self.flavor.dhcp or not network.enable_dhcp:
             return
-        spec = self.ensure_ready(context, network)
-        self.driver.add_dhcp_host(spec, host)
+        self.driver.add_dhcp_host(self.ensure_ready(network), host)
 
-    def remove_dhcp_host(self, context: RequestContext, network: Network, host: DhcpHost) -> None:
-        if not self.DHCP or not network.enable_dhcp:
+    def remove_dhcp_host(self, network: Network, host: DhcpHost, release: bool) -> None:
+        """Stop serving ``host``; with ``release``, end its lease now (``dhcp_release``)."""
+        if not self.flavor.dhcp or not network.enable_dhcp:
             return
-        self.driver.remove_dhcp_host(self.spec_for(network, claim=False), host)
+        spec = self.spec_for(network)
+        self.driver.remove_dhcp_host(spec, host)
+        if release:
+            try:
+                self.driver.release_dhcp(spec, host.address, host.mac)
+            except exception.NovanetError as error:
+                LOG.warning("dhcp_release of %s failed: %s", host.address, error)
+
+    def release_dhcp(self, network: Network, address: str, mac: str, dev: str | None = None) -> None:
+        """End a lease on this host's dnsmasq.
+
+        :raises InvalidRequest: ``dev`` is not the network's bridge.
+        """
+        spec = self.spec_for(network)
+        if dev and dev != spec.bridge:
+            raise exception.InvalidRequest(reason=f"{address} is served on {spec.bridge}, not {dev}")
+        self.driver.release_dhcp(spec, address, mac)
+
+    # -- floating IPs ---------------------------------------------------------------
+
+    def address_lock(self, address: str) -> threading.Lock:
+        with self._lock:
+            return self._address_locks.setdefault(address, threading.Lock())
+
+    def floating_forward(self, floating: str, fixed: str, interface: str | None, network: Network) -> FloatingForward:
+        return FloatingForward(floating=floating, fixed=fixed, interface=CONF.public_interface or interface,
+                               network=self.spec_for(network))
+
+    def add_floating(self, floating: str, fixed: str, interface: str | None, network: Network) -> None:
+        self.driver.add_floating_ip(self.floating_forward(floating, fixed, interface, network))
+
+    def remove_floating(self, floating: str, fixed: str, interface: str | None, network: Network) -> None:
+        self.driver.remove_floating_ip(self.floating_forward(floating, fixed, interface, network))
+
+    # -- the whole host ---------------------------------------------------------------
 
     def host_state(self) -> HostState:
         """Everything this host must look like, from the store."""
         networks = []
-        for network in db.network_get_all_by_host(self.host):
-            if not self.DHCP:
-                continue
-            networks.append((self.spec_for(network), tuple(self.dhcp_hosts(network))))
+        if self.flavor.dhcp:
+            for network in db.network_get_all_by_host(self.host):
+                self.claim_host_address(network)
+                networks.append((self.spec_for(network), tuple(self.dhcp_hosts(network))))
         floating = []
         known: dict[int, Network] = {}
         for floating_ip, fixed in db.floating_ip_forwards_for_host(self.host):
             network = known.get(fixed.network_id) or known.setdefault(fixed.network_id,
                                                                        db.network_get(fixed.network_id))
-            floating.append(FloatingForward(
-                floating=floating_ip.address,
-                fixed=fixed.address,
-                interface=CONF.public_interface or floating_ip.interface,
-                network=self.spec_for(network, claim=False),
-            ))
+            floating.append(self.floating_forward(floating_ip.address, fixed.address, floating_ip.interface,
+                                                  network))
         return HostState(networks=tuple(networks), floating=tuple(floating))
 
     def init_host(self) -> None:
@@ -166,25 +252,15 @@ class HostPlumbing(ManagerState):
         LOG.info("Host %s initialised: %d network(s), %d floating IP(s)", self.host, len(state.networks),
                  len(state.floating))
 
-    def rpc_setup_network_on_host(self, context: RequestContext, network_id: int, teardown: bool) -> None:
-        network = db.network_get(int(network_id))
-        if teardown:
-            self.teardown_network_on_host(context, network)
-        else:
-            self.setup_network_on_host(context, network)
-
-    # -- DHCP lease bookkeeping -------------------------------------------------------
-
-    def get_dhcp_leases(self, network_id: int) -> list[DhcpLease]:
-        """Leases the store knows, for dnsmasq's start-up (``--dhcp-script init``)."""
-        expiry = int(time.time()) + CONF.dhcp_lease_time
-        return [DhcpLease(expiry=expiry, mac=mac, address=address,
-                          hostname=specs.hostname_for(hostname, address) if hostname else None)
-                for address, mac, hostname in db.network_leases(network_id)]
+    def periodic_tasks(self) -> None:
+        """The driver's periodic work on the networks set up here."""
+        ready = [self.spec_for(n) for n in db.network_get_all_by_host(self.host) if n.id in self._ready]
+        if ready:
+            self.driver.periodic_tasks(ready)
 
     def update_dns(self, context: RequestContext, network_ids: list[int]) -> None:
         """Publish every instance name of these multi_host networks served here."""
-        if CONF.fake_network or not self.DHCP:
+        if CONF.fake_network or not self.flavor.dhcp:
             return
         for network_id in network_ids:
             try:
@@ -194,4 +270,28 @@ class HostPlumbing(ManagerState):
             if not network.multi_host or network.id not in self._ready:
                 continue
             hosts = [specs.dhcp_host(e) for e in db.network_host_entries(network.id)]
+            self.claim_host_address(network)
             self.driver.update_dns(self.spec_for(network), hosts)
+
+
+class VlanPlumbing(HostPlumbing):
+    """The VLAN manager's host side: the VPN forward, and unused gateways removed."""
+
+    def setup_network(self, network: Network) -> None:
+        if not network.vpn_public_address and CONF.vpn_ip:
+            network = db.network_update(network.id, {"vpn_public_address": CONF.vpn_ip})
+        super().setup_network(network)
+        if network.vpn_public_address and network.vpn_public_address == CONF.vpn_ip:
+            self.driver.ensure_vpn_forward(self.spec_for(network))
+
+    def teardown_network(self, network: Network) -> None:
+        unused = (CONF.teardown_unused_network_gateway and network.multi_host
+                  and network.vpn_public_address != CONF.vpn_ip
+                  and not db.network_in_use_on_host(network.id, self.host))
+        if not unused:
+            super().teardown_network(network)
+            return
+        self.driver.remove_network(self.spec_for(network))
+        self.forget_network(network.id)
+        if not shares_address(network):
+            db.fixed_ip_release_host_address(network.id, self.host)

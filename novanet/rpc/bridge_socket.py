@@ -33,7 +33,7 @@ import threading
 from typing import Any
 
 from novanet import exception
-from novanet.rpc.context import get_admin_context
+from novanet.context import get_admin_context
 
 LOG = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class BridgeSocketServer:
                 network_id = request.get("network_id")
                 if not isinstance(network_id, int):
                     return {"ok": False, "error": f"network_id must be an integer, not {network_id!r}"}
-                return {"ok": True, "output": render_leases(self.manager.get_dhcp_leases(network_id))}
+                return {"ok": True, "output": render_leases(self.manager.queries.get_dhcp_leases(network_id))}
         except exception.NovanetError as error:
             LOG.warning("dhcpbridge %s refused: %s", action, error)
             return {"ok": False, "error": str(error)}

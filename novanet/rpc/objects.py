@@ -14,8 +14,8 @@ from ``nova_object.data``, and every other field is ignored, so any object
 version works. Older callers sent the same facts as plain dicts (an instance
 dict from ``jsonutils.to_primitive``, a network dict, a list of
 ``(network_uuid, address)`` pairs); those are accepted too. The records that
-come out are :class:`~novanet.manager.types.InstanceInfo` and
-:class:`~novanet.manager.types.RequestedNetwork`, so the manager never sees a
+come out are :class:`~novanet.types.InstanceInfo` and
+:class:`~novanet.types.RequestedNetwork`, so the manager never sees a
 wire format.
 
 The encoders write the same primitives (with only the fields novanet has), so
@@ -30,7 +30,7 @@ from typing import Any
 import netaddr
 
 from novanet import exception
-from novanet.manager.types import InstanceInfo, NetworkChoice, RequestedNetwork
+from novanet.types import INSTANCE_FIELDS, InstanceInfo, NetworkChoice, RequestedNetwork
 from novanet.rpc import wire
 from novanet.rpc.wire import BadValue
 
@@ -45,9 +45,6 @@ INSTANCE_VERSION = "2.1"
 NETWORK_VERSION = "1.2"
 NETWORK_REQUEST_VERSION = "1.1"
 NETWORK_REQUEST_LIST_VERSION = "1.1"
-
-_INSTANCE_TEXT_FIELDS = ("project_id", "user_id", "host", "launched_on", "hostname", "display_name",
-                         "availability_zone")
 
 
 def is_object(value: Any, *names: str) -> bool:
@@ -90,7 +87,7 @@ def instance(value: Any) -> InstanceInfo:
     raw_id = data.get("id")
     if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, int)):
         raise BadValue(f"has a non-integer id {raw_id!r}")
-    texts = {field: _optional_text(data, field) for field in _INSTANCE_TEXT_FIELDS}
+    texts = {field: _optional_text(data, field) for field in INSTANCE_FIELDS}
     return InstanceInfo(uuid=uuid, id=raw_id, **texts)
 
 
@@ -198,7 +195,7 @@ def instance_primitive(info: InstanceInfo) -> dict[str, Any]:
     data: dict[str, Any] = {"uuid": info.uuid}
     if info.id is not None:
         data["id"] = info.id
-    for field in _INSTANCE_TEXT_FIELDS:
+    for field in INSTANCE_FIELDS:
         value = getattr(info, field)
         if value is not None:
             data[field] = value

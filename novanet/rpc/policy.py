@@ -2,10 +2,12 @@
 
 Theory of operation
 -------------------
-Every served RPC method has a rule named ``network:<manager method>`` (the
-manager's name, so the three private wire names read naturally:
-``network:rpc_allocate_fixed_ip`` for ``_rpc_allocate_fixed_ip``). Its default
-is one of:
+Every served RPC method has a rule named ``network:<rule>``, the name of the
+manager method it reaches unless :data:`novanet.rpc.versions.METHODS` names
+another (so the three private wire names read naturally:
+``network:rpc_allocate_fixed_ip`` for ``_rpc_allocate_fixed_ip``, and the
+names operators already use stay: ``network:create_networks_rpc``). Its
+default is one of:
 
 * ``rule:admin_api`` -- operator actions (create/delete/associate networks,
   DNS domains) and the service-to-service methods (host-to-host calls,
@@ -42,7 +44,7 @@ from oslo_policy import policy
 
 from novanet import exception
 from novanet.conf import CONF
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.versions import METHODS
 
 ADMIN = "rule:admin_api"
@@ -58,7 +60,7 @@ BASE_RULES = [
                        description="An administrator, or a user of the project the request names."),
 ]
 
-#: Default rule per manager method; the description is the first line.
+#: Default per rule; the description is the first line.
 _DEFAULTS: dict[str, tuple[str, str]] = {
     "allocate_for_instance": (OWNER, "Allocate the networks, MACs and fixed IPs of an instance."),
     "deallocate_for_instance": (OWNER, "Release everything an instance holds."),
@@ -118,12 +120,12 @@ _DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
-def rule_name(manager_method: str) -> str:
-    return f"network:{manager_method}"
+def rule_name(rule: str) -> str:
+    return f"network:{rule}"
 
 
-def _wire_names(manager_method: str) -> list[str]:
-    return sorted(m.name for m in METHODS.values() if m.manager_method == manager_method)
+def _wire_names(rule: str) -> list[str]:
+    return sorted(m.name for m in METHODS.values() if m.policy_rule == rule)
 
 
 def list_rules() -> list[policy.RuleDefault]:
@@ -185,15 +187,15 @@ def credentials(context: RequestContext) -> dict[str, Any]:
     }
 
 
-def authorize(context: RequestContext, manager_method: str, project_id: str | None = None) -> None:
-    """Check ``network:<manager_method>`` for ``context``.
+def authorize(context: RequestContext, rule: str, project_id: str | None = None) -> None:
+    """Check ``network:<rule>`` for ``context``.
 
     :param project_id: the project the request acts for; absent means the
         caller's own project.
     :raises PolicyNotAuthorized: the rule refuses.
     """
     target = {"project_id": project_id if project_id is not None else context.project_id}
-    action = rule_name(manager_method)
+    action = rule_name(rule)
     enforcer = init()
     if not enforcer.authorize(action, target, credentials(context)):
         raise exception.PolicyNotAuthorized(action=action)

@@ -72,8 +72,12 @@ class MethodInfo:
 
     :ivar version: the version a current client pins (its newest argument
         shape); older shapes are still accepted by the server.
-    :ivar manager: the manager method the endpoint calls (and the policy
-        rule's name, ``network:<manager>``).
+    :ivar calls: what the endpoint calls: a manager method, or
+        ``<collaborator>.<method>`` for the manager's parts that need no
+        decision (``queries``, ``nw_info``, ``dns``, ``networks``,
+        ``plumbing``); default: the manager method of the wire name.
+    :ivar rule: the policy rule's name (``network:<rule>``), default the
+        called method's name.
     :ivar legacy: served for old callers, not sent by a Newton client.
     """
 
@@ -81,17 +85,25 @@ class MethodInfo:
     version: str
     delivery: Delivery = Delivery.CALL
     routing: Routing = Routing.TOPIC
-    manager: str = ""
+    calls: str = ""
+    rule: str = ""
     legacy: bool = False
 
     @property
     def manager_method(self) -> str:
-        return self.manager or self.name
+        """The path of what the endpoint calls, from the manager (``allocate_for_instance``, ``queries.get_network``)."""
+        return self.calls or self.name
+
+    @property
+    def policy_rule(self) -> str:
+        return self.rule or self.manager_method.rsplit(".", 1)[-1]
 
 
 def _m(name: str, version: str = "1.0", delivery: Delivery = Delivery.CALL,
-       routing: Routing = Routing.TOPIC, manager: str = "", legacy: bool = False) -> MethodInfo:
-    return MethodInfo(name, version, delivery, routing, manager, legacy)
+       routing: Routing = Routing.TOPIC, manager: str = "", legacy: bool = False, on: str = "",
+       rule: str = "") -> MethodInfo:
+    method = manager or name
+    return MethodInfo(name, version, delivery, routing, f"{on}.{method}" if on else method, rule, legacy)
 
 
 _CALL, _CAST, _FANOUT = Delivery.CALL, Delivery.CAST, Delivery.FANOUT
@@ -101,13 +113,13 @@ _TABLE = (
     # -- compute and API facing (reference §1.3) --------------------------------
     _m("allocate_for_instance", "1.13", routing=_EITHER),
     _m("deallocate_for_instance", "1.11", routing=_EITHER),
-    _m("get_instance_nw_info", "1.9"),
+    _m("get_instance_nw_info", "1.9", on="nw_info"),
     _m("add_fixed_ip_to_instance", "1.9"),
     _m("remove_fixed_ip_from_instance", "1.9"),
     _m("validate_networks"),
-    _m("create_networks", manager="create_networks_rpc"),
-    _m("delete_network", manager="delete_network_rpc"),
-    _m("add_network_to_project"),
+    _m("create_networks", on="networks", rule="create_networks_rpc"),
+    _m("delete_network", on="networks", rule="delete_network_rpc"),
+    _m("add_network_to_project", on="networks"),
     _m("setup_networks_on_host", "1.16"),
     _m("migrate_instance_start", "1.2", routing=_EITHER),
     _m("migrate_instance_finish", "1.2", routing=_EITHER),
@@ -115,21 +127,22 @@ _TABLE = (
     _m("get_auto_allocated_network", "1.18"),
     _m("delete_auto_allocated_network", "1.18", routing=_EITHER),
     # -- DNS ----------------------------------------------------------------------
-    _m("get_dns_domains"),
-    _m("add_dns_entry"),
-    _m("modify_dns_entry"),
-    _m("delete_dns_entry"),
-    _m("delete_dns_domain"),
-    _m("get_dns_entries_by_address"),
-    _m("get_dns_entries_by_name"),
-    _m("create_private_dns_domain"),
-    _m("create_public_dns_domain"),
+    _m("get_dns_domains", on="dns"),
+    _m("add_dns_entry", on="dns"),
+    _m("modify_dns_entry", on="dns"),
+    _m("delete_dns_entry", on="dns"),
+    _m("delete_dns_domain", on="dns"),
+    _m("get_dns_entries_by_address", on="dns"),
+    _m("get_dns_entries_by_name", on="dns"),
+    _m("create_private_dns_domain", on="dns"),
+    _m("create_public_dns_domain", on="dns"),
     # -- host to host ---------------------------------------------------------------
-    _m("set_network_host", "1.15"),
-    _m("rpc_setup_network_on_host", routing=_SERVER),
+    _m("set_network_host", "1.15", on="networks"),
+    _m("rpc_setup_network_on_host", routing=_SERVER, on="plumbing", manager="setup_network_on_host",
+       rule="rpc_setup_network_on_host"),
     _m("_rpc_allocate_fixed_ip", routing=_SERVER, manager="rpc_allocate_fixed_ip"),
     _m("deallocate_fixed_ip", "1.12", routing=_SERVER),
-    _m("update_dns", "1.3", _FANOUT, _ALL),
+    _m("update_dns", "1.3", _FANOUT, _ALL, on="plumbing"),
     _m("_associate_floating_ip", "1.6", routing=_SERVER, manager="associate_floating_ip_local"),
     _m("_disassociate_floating_ip", "1.6", routing=_SERVER, manager="disassociate_floating_ip_local"),
     _m("release_dhcp", "1.17", routing=_SERVER),
@@ -137,22 +150,22 @@ _TABLE = (
     _m("lease_fixed_ip", delivery=_CAST, routing=_SERVER),
     _m("release_fixed_ip", "1.14", _CAST, _SERVER),
     # -- legacy: served for old callers (reference §1.4) ---------------------------
-    _m("get_all_networks", legacy=True),
-    _m("get_network", legacy=True),
-    _m("disassociate_network", legacy=True),
-    _m("associate", "1.5", legacy=True),
-    _m("get_fixed_ip", legacy=True),
-    _m("get_fixed_ip_by_address", legacy=True),
-    _m("get_vifs_by_instance", legacy=True),
-    _m("get_vif_by_mac_address", legacy=True),
-    _m("get_instance_uuids_by_ip_filter", legacy=True),
-    _m("get_instance_id_by_floating_address", legacy=True),
-    _m("get_floating_ip", legacy=True),
-    _m("get_floating_pools", legacy=True),
-    _m("get_floating_ip_pools", "1.7", legacy=True),
-    _m("get_floating_ip_by_address", legacy=True),
-    _m("get_floating_ips_by_project", legacy=True),
-    _m("get_floating_ips_by_fixed_address", legacy=True),
+    _m("get_all_networks", legacy=True, on="queries"),
+    _m("get_network", legacy=True, on="queries"),
+    _m("disassociate_network", legacy=True, on="networks"),
+    _m("associate", "1.5", legacy=True, on="networks"),
+    _m("get_fixed_ip", legacy=True, on="queries"),
+    _m("get_fixed_ip_by_address", legacy=True, on="queries"),
+    _m("get_vifs_by_instance", legacy=True, on="queries"),
+    _m("get_vif_by_mac_address", legacy=True, on="queries"),
+    _m("get_instance_uuids_by_ip_filter", legacy=True, on="queries"),
+    _m("get_instance_id_by_floating_address", legacy=True, on="queries"),
+    _m("get_floating_ip", legacy=True, on="queries"),
+    _m("get_floating_pools", legacy=True, on="queries"),
+    _m("get_floating_ip_pools", "1.7", legacy=True, on="queries"),
+    _m("get_floating_ip_by_address", legacy=True, on="queries"),
+    _m("get_floating_ips_by_project", legacy=True, on="queries"),
+    _m("get_floating_ips_by_fixed_address", legacy=True, on="queries"),
     _m("allocate_floating_ip", legacy=True),
     _m("deallocate_floating_ip", legacy=True),
     _m("associate_floating_ip", legacy=True),

@@ -9,20 +9,22 @@ inotify, so it costs no reload; the bulk of the hosts sits in one base
 * :mod:`.paths` — the per-network file names under ``networks_path``.
 * :mod:`.hostsdir` — base file, per-host files, and what dnsmasq still remembers.
 * :mod:`.process` — finding, starting, reloading and stopping a dnsmasq.
-* :mod:`.manager` — :class:`DnsmasqManager`, what the LinuxNetDriver calls.
-* :mod:`.backend` / :mod:`.privileged` / :mod:`.fake` — the apply layer.
+* :mod:`.supervisor` — :class:`DnsmasqSupervisor`, what the LinuxNetDriver calls.
+* :mod:`.backend` — the ``FileStore`` and ``ProcessTable`` protocols the
+  supervisor acts through; :mod:`.privileged` (every host-touching call) is
+  their real implementation, :mod:`.fake` the in-memory one.
 
 ``novanet-dhcpbridge init`` prints :func:`render_leases` of the leases the
 store knows.
 """
 
-from novanet.drivers.dnsmasq.manager import DnsmasqManager
+from novanet.drivers.dnsmasq.supervisor import DnsmasqSupervisor
 from novanet.drivers.dnsmasq.process import ProcessState, ProcessStatus
 from novanet.drivers.dnsmasq.render import render_leases
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings, settings_from_conf
 
 __all__ = [
-    "DnsmasqManager",
+    "DnsmasqSupervisor",
     "DnsmasqSettings",
     "ProcessState",
     "ProcessStatus",

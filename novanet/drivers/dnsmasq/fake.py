@@ -1,8 +1,8 @@
 """In-memory :class:`~.backend.FileStore` and :class:`~.backend.ProcessTable`.
 
-They let the lifecycle of :mod:`.manager` be tested without root: a spawned
+They let the lifecycle of :mod:`.supervisor` be tested without root: a spawned
 "dnsmasq" writes its pid file like the real one, HUPs and stops are recorded,
-and a test can plant a foreign process, kill a daemon behind the manager's
+and a test can plant a foreign process, kill a daemon behind the supervisor's
 back, or make spawn and dhcp_release fail.
 """
 
@@ -37,27 +37,27 @@ class FakeFiles:
             self.dirs.add(path)
             path = os.path.dirname(path)
 
-    def write(self, path: str, text: str) -> None:
+    def write_file(self, path: str, text: str) -> None:
         self._parent_must_exist(path)
         self.files[path] = text
         self.writes.append(path)
 
-    def append(self, path: str, text: str) -> None:
+    def append_file(self, path: str, text: str) -> None:
         self._parent_must_exist(path)
         self.files[path] = self.files.get(path, "") + text
         self.writes.append(path)
 
-    def read(self, path: str) -> str | None:
+    def read_file(self, path: str) -> str | None:
         return self.files.get(path)
 
-    def remove(self, path: str) -> None:
+    def remove_file(self, path: str) -> None:
         if self.files.pop(path, None) is not None:
             self.removals.append(path)
 
     def remove_tree(self, path: str) -> None:
         prefix = path.rstrip("/") + "/"
         for name in [name for name in self.files if name.startswith(prefix)]:
-            self.remove(name)
+            self.remove_file(name)
         self.dirs = {d for d in self.dirs if d != path and not d.startswith(prefix)}
 
     def list_dir(self, path: str) -> list[str]:
@@ -110,7 +110,7 @@ class FakeProcesses:
     def hups(self, pid: int) -> int:
         return self.procs[pid].hups
 
-    def spawn(self, argv: Sequence[str], env: Mapping[str, str], namespace: str) -> None:
+    def spawn_daemon(self, argv: Sequence[str], env: Mapping[str, str], namespace: str) -> None:
         if self.spawn_failures:
             raise self.spawn_failures.pop(0)
         if self.spawn_error is not None:
@@ -120,9 +120,9 @@ class FakeProcesses:
         self.spawned.append(pid)
         for arg in argv:
             if arg.startswith("--pid-file="):
-                self.files.write(arg.split("=", 1)[1], f"{pid}\n")
+                self.files.write_file(arg.split("=", 1)[1], f"{pid}\n")
 
-    def inspect(self, pid: int) -> ProcessInfo | None:
+    def read_process(self, pid: int) -> ProcessInfo | None:
         proc = self.procs.get(pid)
         if proc is None or not proc.alive:
             return None
@@ -133,7 +133,7 @@ class FakeProcesses:
             self.namespaces[namespace] = f"net:[{len(self.namespaces) + 1}]"
         return self.namespaces[namespace]
 
-    def signal(self, pid: int, signum: int) -> bool:
+    def send_signal(self, pid: int, signum: int) -> bool:
         proc = self.procs.get(pid)
         if proc is None or not proc.alive:
             return False
@@ -145,12 +145,12 @@ class FakeProcesses:
         return True
 
     def wait_gone(self, pid: int, timeout: float) -> bool:
-        return self.inspect(pid) is None
+        return self.read_process(pid) is None
 
     def device_exists(self, device: str, namespace: str) -> bool:
         return (namespace, device) in self.devices
 
-    def release(self, binary: str, device: str, address: str, mac: str, namespace: str) -> None:
+    def dhcp_release(self, binary: str, device: str, address: str, mac: str, namespace: str) -> None:
         if self.release_error:
             raise exception.NetworkDhcpReleaseFailed(address=address, mac_address=mac)
         self.releases.append((device, address, mac, namespace))

@@ -59,10 +59,9 @@ from collections import Counter
 from collections.abc import Mapping
 
 from novanet.drivers.dnsmasq.backend import FileStore
+from novanet.drivers.dnsmasq.paths import NetworkFiles, host_file_name
 from novanet.drivers.dnsmasq.render import (
     HostEntry,
-    NetworkFiles,
-    host_file_name,
     parse_host_entry,
     parse_host_line,
     render_hostsfile,
@@ -74,7 +73,7 @@ LOG = logging.getLogger(__name__)
 
 class HostsDir:
     """The base file, delta files and ledger of one network (not thread-safe;
-    the manager holds the network's lock)."""
+    the supervisor holds the network's lock)."""
 
     def __init__(self, files: FileStore, paths: NetworkFiles) -> None:
         self._files = files
@@ -95,12 +94,12 @@ class HostsDir:
         """Read the base file, the directory and the ledger once."""
         if self._loaded:
             return
-        for line in (self._files.read(self._paths.hostsfile) or "").splitlines():
+        for line in (self._files.read_file(self._paths.hostsfile) or "").splitlines():
             entry = parse_host_line(line)
             if entry is not None and not entry.is_tombstone:
                 self._base[entry.name] = entry
         for name in self._files.list_dir(self._paths.hostsdir):
-            text = self._files.read(os.path.join(self._paths.hostsdir, name))
+            text = self._files.read_file(os.path.join(self._paths.hostsdir, name))
             entry = parse_host_entry(name, text) if text is not None and not name.startswith(".") else None
             if entry is None:
                 self._junk.append(name)
@@ -111,7 +110,7 @@ class HostsDir:
         for name, entry in {**self._base, **self._deltas}.items():
             if entry.address is not None:
                 self._by_address[entry.address] = name
-        for line in (self._files.read(self._paths.ledger) or "").splitlines():
+        for line in (self._files.read_file(self._paths.ledger) or "").splitlines():
             fields = line.split()
             if len(fields) == 2:
                 self._remember_stale(fields[1], fields[0])
@@ -193,7 +192,7 @@ class HostsDir:
         for entry in wanted.values():
             reload = self.put(entry) or reload
         for name in self._junk:
-            self._files.remove(os.path.join(self._paths.hostsdir, name))
+            self._files.remove_file(os.path.join(self._paths.hostsdir, name))
         self._junk = []
         return reload or self._junk_read
 
@@ -219,17 +218,17 @@ class HostsDir:
         self.load()
         live = self.live()
         text = render_hostsfile(live.values())
-        if self._files.read(self._paths.hostsfile) != text:
-            self._files.write(self._paths.hostsfile, text)
+        if self._files.read_file(self._paths.hostsfile) != text:
+            self._files.write_file(self._paths.hostsfile, text)
         for name in list(self._files.list_dir(self._paths.hostsdir)):
-            self._files.remove(os.path.join(self._paths.hostsdir, name))
+            self._files.remove_file(os.path.join(self._paths.hostsdir, name))
         self._base, self._deltas, self._junk = live, {}, []
 
     def forget_stale(self) -> None:
         """Empty the ledger: dnsmasq has read everything afresh (I5)."""
         self.load()
-        if self._stale or self._files.read(self._paths.ledger) is not None:
-            self._files.remove(self._paths.ledger)
+        if self._stale or self._files.read_file(self._paths.ledger) is not None:
+            self._files.remove_file(self._paths.ledger)
         self._stale.clear()
         self._stale_addresses.clear()
         self._junk_read = False
@@ -249,12 +248,12 @@ class HostsDir:
     def _mark_stale(self, entry: HostEntry) -> None:
         assert entry.address is not None
         if self._remember_stale(entry.mac, entry.address):
-            self._files.append(self._paths.ledger, f"{entry.address} {entry.mac}\n")
+            self._files.append_file(self._paths.ledger, f"{entry.address} {entry.mac}\n")
         if self._by_address.get(entry.address) == entry.name:
             del self._by_address[entry.address]
 
     def _write_delta(self, entry: HostEntry) -> None:
-        self._files.write(os.path.join(self._paths.hostsdir, entry.name), entry.text)
+        self._files.write_file(os.path.join(self._paths.hostsdir, entry.name), entry.text)
         self._deltas[entry.name] = entry
         if entry.address is not None:
             self._by_address[entry.address] = entry.name

@@ -2,10 +2,11 @@
 
 This is the only module of the driver that writes files, reads ``/proc``,
 sends signals or runs a program; it is where oslo.privsep entry points go once
-the daemon drops root. Functions take plain data and an optional namespace
-(a name as in ``ip netns``; empty for the process's own) and raise
-:class:`novanet.exception.DriverError` subclasses with the path, pid or
-command in the message.
+the daemon drops root. The module itself is the real
+:class:`~.backend.FileStore` and :class:`~.backend.ProcessTable`. Functions
+take plain data and an optional namespace (a name as in ``ip netns``; empty
+for the process's own) and raise :class:`novanet.exception.DriverError`
+subclasses with the path, pid or command in the message.
 
 Theory of operation
 -------------------
@@ -38,6 +39,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from novanet import exception
+from novanet.drivers.dnsmasq.backend import ProcessInfo
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 FILE_MODE = 0o644
@@ -151,9 +153,9 @@ def list_dir(path: str) -> list[str]:
 # -- processes --------------------------------------------------------------------
 
 
-def read_process(pid: int) -> tuple[tuple[str, ...], dict[str, str], str] | None:
-    """``(argv, environ, netns)`` of live process ``pid``, or None if it is
-    missing or a zombie.
+def read_process(pid: int) -> ProcessInfo | None:
+    """Argv, environment and namespace of live process ``pid``, or None if it
+    is missing or a zombie.
 
     NOTE(kernel): a process that is exiting has an empty cmdline before it
     closes its files (exit_mm runs before exit_files), so an empty argv is
@@ -183,7 +185,7 @@ def read_process(pid: int) -> tuple[tuple[str, ...], dict[str, str], str] | None
     netns = ""
     with contextlib.suppress(OSError):
         netns = os.readlink(f"{base}/ns/net")
-    return argv, environ, netns
+    return ProcessInfo(int(pid), argv, environ, netns)
 
 
 def netns_identity(namespace: str) -> str:

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 
 from novanet import exception
 from novanet.drivers.dnsmasq.backend import FileStore, ProcessInfo, ProcessTable
-from novanet.drivers.dnsmasq.render import NetworkFiles
+from novanet.drivers.dnsmasq.paths import NetworkFiles
 
 LOG = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class ProcessStatus:
 
 def read_pid(files: FileStore, paths: NetworkFiles) -> int | None:
     """The pid in the network's pid file, or None if absent or garbage."""
-    text = (files.read(paths.pid) or "").strip()
+    text = (files.read_file(paths.pid) or "").strip()
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
@@ -69,7 +69,7 @@ def find_ours(files: FileStore, procs: ProcessTable, paths: NetworkFiles) -> Pro
     pid = read_pid(files, paths)
     if pid is None:
         return None
-    info = procs.inspect(pid)
+    info = procs.read_process(pid)
     if info is None:
         return None
     if f"--pid-file={paths.pid}" not in info.argv:
@@ -102,11 +102,11 @@ def start(files: FileStore, procs: ProcessTable, paths: NetworkFiles, argv: Sequ
     :raises ProcessExecutionError: if dnsmasq refuses to start.
     :raises DriverError: if it started but its pid file never named it.
     """
-    files.remove(paths.pid)
+    files.remove_file(paths.pid)
     deadline = time.monotonic() + BIND_RETRY
     while True:
         try:
-            procs.spawn(argv, env, namespace)
+            procs.spawn_daemon(argv, env, namespace)
             break
         except exception.ProcessExecutionError as err:
             # NOTE(dnsmasq): a dnsmasq that just died (crash, kill -9) keeps
@@ -131,7 +131,7 @@ def start(files: FileStore, procs: ProcessTable, paths: NetworkFiles, argv: Sequ
 
 def reload(procs: ProcessTable, pid: int) -> bool:
     """SIGHUP ``pid``; False if it is gone."""
-    return procs.signal(pid, signal.SIGHUP)
+    return procs.send_signal(pid, signal.SIGHUP)
 
 
 def stop(files: FileStore, procs: ProcessTable, paths: NetworkFiles) -> int | None:
@@ -143,10 +143,10 @@ def stop(files: FileStore, procs: ProcessTable, paths: NetworkFiles) -> int | No
     if info is None:
         return None
     pid = info.pid
-    procs.signal(pid, signal.SIGTERM)
+    procs.send_signal(pid, signal.SIGTERM)
     if not procs.wait_gone(pid, STOP_GRACE):
         LOG.warning("dnsmasq %d for %s ignored SIGTERM; killing it", pid, paths.device)
-        procs.signal(pid, signal.SIGKILL)
+        procs.send_signal(pid, signal.SIGKILL)
         if not procs.wait_gone(pid, STOP_GRACE):
             raise exception.DriverError(reason=f"dnsmasq {pid} for {paths.device} survives SIGKILL")
     LOG.info("Stopped dnsmasq for %s, pid %d", paths.device, pid)

@@ -45,16 +45,7 @@ import netaddr
 
 from novanet import exception
 from novanet.drivers.base import DhcpHost, DhcpLease, NetworkSpec
-from novanet.drivers.dnsmasq.paths import (  # noqa: F401 - re-exported
-    FILE_PREFIX,
-    FILE_SUFFIXES,
-    NetworkFiles,
-    check_device,
-    device_of,
-    host_file_name,
-    network_files,
-    normalize_mac,
-)
+from novanet.drivers.dnsmasq.paths import FILE_PREFIX, host_file_name, network_files, normalize_mac
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings
 
 LOG = logging.getLogger(__name__)
@@ -122,12 +113,20 @@ def fqdn(hostname: str, domain: str) -> str:
 def _network(network: NetworkSpec) -> netaddr.IPNetwork:
     if not network.cidr:
         raise exception.InvalidInput(reason=f"network {network.id} has no IPv4 cidr; dnsmasq cannot serve it")
+    return _parse_cidr(network.cidr, 4)
+
+
+def _parse_cidr(cidr: str, version: int) -> netaddr.IPNetwork:
+    """``cidr`` as an IPv``version`` network.
+
+    :raises InvalidCidr: it is not one.
+    """
     try:
-        net = netaddr.IPNetwork(network.cidr)
+        net = netaddr.IPNetwork(cidr)
     except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise exception.InvalidCidr(cidr=network.cidr) from None
-    if net.version != 4:
-        raise exception.InvalidCidr(cidr=network.cidr)
+        raise exception.InvalidCidr(cidr=cidr) from None
+    if net.version != version:
+        raise exception.InvalidCidr(cidr=cidr)
     return net
 
 
@@ -305,13 +304,7 @@ def dns_servers(network: NetworkSpec, settings: DnsmasqSettings) -> tuple[str, .
 def _v6_range(network: NetworkSpec, settings: DnsmasqSettings) -> netaddr.IPNetwork | None:
     if not (settings.use_ipv6 and network.cidr_v6):
         return None
-    try:
-        net6 = netaddr.IPNetwork(network.cidr_v6)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise exception.InvalidCidr(cidr=network.cidr_v6) from None
-    if net6.version != 6:
-        raise exception.InvalidCidr(cidr=network.cidr_v6)
-    return net6
+    return _parse_cidr(network.cidr_v6, 6)
 
 
 def render_argv(network: NetworkSpec, settings: DnsmasqSettings) -> tuple[str, ...]:

@@ -23,10 +23,8 @@ import re
 from typing import Protocol, runtime_checkable
 
 from oslo_log import log as logging
-from stevedore import driver as stevedore_driver
-from stevedore import exception as stevedore_exception
 
-from novanet import exception
+from novanet.plugins import load_plugin
 
 LOG = logging.getLogger(__name__)
 
@@ -60,17 +58,14 @@ def create_backend(name: str, *, namespace: str = "", variant: str = "auto",
                    xtables_wait: int = 10) -> FirewallBackend:
     """Load backend ``name`` from ``novanet.firewall_backends`` and build it.
 
-    :raises InvalidConfig: no backend of that name is installed.
+    :raises InvalidConfig: no backend of that name is installed (or it
+        cannot be imported).
     :raises IptablesMixedBackends: the namespace has rules in both variants.
     """
-    try:
-        manager: stevedore_driver.DriverManager = stevedore_driver.DriverManager(ENTRY_POINT_GROUP, name, invoke_on_load=False)
-    except stevedore_exception.NoMatches as exc:
-        raise exception.InvalidConfig(
-            reason=f"[iptables] backend {name!r} is not an installed {ENTRY_POINT_GROUP} entry point") from exc
     # Built here rather than by stevedore, so that the backend's own typed
     # errors (mixed backends, missing namespace) reach the caller as they are.
-    backend: FirewallBackend = manager.driver(namespace=namespace, variant=variant, xtables_wait=xtables_wait)
+    factory = load_plugin(ENTRY_POINT_GROUP, name, "[iptables] backend")
+    backend: FirewallBackend = factory(namespace=namespace, variant=variant, xtables_wait=xtables_wait)
     return backend
 
 

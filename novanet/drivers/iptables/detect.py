@@ -14,7 +14,7 @@ NOTE(legacy): ``iptables-legacy-save`` instantiates the legacy tables it
 reads (the x_tables modules register them in the namespace), which would
 leave empty legacy tables beside nft ones. Legacy tables are therefore only
 read when ``/proc/thread-self/net/ip_tables_names`` (per namespace, and per
-thread: see :mod:`.netns`) already lists some.
+thread: see :mod:`.privileged`) already lists some.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from oslo_log import log as logging
 
 from novanet import exception
-from novanet.drivers.iptables.netns import Completed
+from novanet.drivers.iptables.privileged import Completed
 from novanet.drivers.iptables.savefile import parse_save, rule_count
 
 LOG = logging.getLogger(__name__)

@@ -1,8 +1,14 @@
 """The ``python-iptables`` backend: libiptc, for hosts on legacy iptables.
 
+An optional plugin: never the default, loaded only through its entry point
+(``[iptables] backend = python-iptables``), its library only in the ``iptc``
+extra. ``tools/bench_iptables.py`` finds it slower than ``iptables-restore``
+on every measure (README, design notes); it stays because the design card
+names it.
+
 The planner's restore text is translated, line by line, into libiptc calls
 (:func:`translate` is pure; :class:`IptcBackend` executes), one handle and
-one commit per table, on the namespace's worker thread (:mod:`.netns`):
+one commit per table, on the namespace's worker thread (:mod:`.privileged`):
 libiptc opens its socket in the calling thread's namespace. Rules are parsed
 with :mod:`.ruletext`, so exactly novanet's rule vocabulary is supported;
 anything else fails before the kernel is touched, naming the line.
@@ -35,7 +41,7 @@ from novanet import exception
 from novanet.drivers.iptables import detect
 from novanet.drivers.iptables import ruletext
 from novanet.drivers.iptables.backend import describe_restore_failure
-from novanet.drivers.iptables.netns import Completed, NamespaceExecutor, read_file
+from novanet.drivers.iptables.privileged import Completed, NamespaceExecutor, read_file
 
 LOG = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ rule again is skipped. A token starting with ``$`` names a wrapped chain:
 rules come first, then the others, each in insertion order.
 
 Every rule and chain carries a set of **owners** (tags). Untagged calls use
-the owner ``None``; :meth:`IptablesManager.ensure` uses its tag. A rule goes
+the owner ``None``; :meth:`IptablesFirewall.ensure` uses its tag. A rule goes
 away when its last owner releases it, or at once with :meth:`remove_rule`.
 This lets several floating IPs share one dispatch rule, and a re-association
 replace exactly the rules of its tag.
@@ -30,7 +30,7 @@ replace exactly the rules of its tag.
 Every change is recorded: wrapped chains whose content changed or that were
 removed, and unwrapped chains whose novanet rules changed. The apply consumes
 these with :meth:`IptablesTable.take_changes` and writes only those chains.
-The model is not thread-safe by itself; the manager passes its lock in.
+The model is not thread-safe by itself; the firewall passes its lock in.
 """
 
 from __future__ import annotations

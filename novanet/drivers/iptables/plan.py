@@ -18,7 +18,7 @@ rules and counters. A chain removed from the model is flushed and deleted
 
 Unwrapped chains (built-in chains, shared ``novanet-*`` chains) hold other
 tools' rules too, so they are never flushed. Their edits need the live
-chain, which is why the manager reads the table (``iptables-save``) only at
+chain, which is why the firewall reads the table (``iptables-save``) only at
 a full sync or when novanet's rules in an unwrapped chain changed (the
 layout jumps: rare), never for floating IP or network changes. The rule for
 them, :func:`unwrapped_edits`:
@@ -34,7 +34,7 @@ them, :func:`unwrapped_edits`:
   at the top of the chain, below any foreign rule matching
   ``iptables_top_regex``. ``-D`` by text rather than by number: if
   another tool changed the chain since it was read, the restore fails (and
-  the manager retries with a fresh read) instead of deleting its rule.
+  the firewall retries with a fresh read) instead of deleting its rule.
 
 ``iptables_top_regex`` / ``iptables_bottom_regex`` (matched against
 ``-A <chain> <rule>`` of *foreign* rules in unwrapped chains): nova moved

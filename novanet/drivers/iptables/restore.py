@@ -4,7 +4,7 @@ One ``iptables-<variant>-restore --noflush -w <s>`` process per apply and
 family, fed every changed table's block on stdin; ``iptables-<variant>-save``
 for the rare full read. The variant (``iptables-nft-*`` or
 ``iptables-legacy-*``) is detected once, at construction (:mod:`.detect`).
-Commands run on the namespace's worker thread (:mod:`.netns`), so the child
+Commands run on the namespace's worker thread (:mod:`.privileged`), so the child
 processes are born inside the namespace.
 
 NOTE(iptables-restore): ``-w`` waits for the xtables lock that every legacy
@@ -22,7 +22,7 @@ from oslo_log import log as logging
 from novanet import exception
 from novanet.drivers.iptables import detect
 from novanet.drivers.iptables.backend import describe_restore_failure
-from novanet.drivers.iptables.netns import Completed, NamespaceExecutor, read_file
+from novanet.drivers.iptables.privileged import Completed, NamespaceExecutor, read_file
 
 LOG = logging.getLogger(__name__)
 

@@ -64,16 +64,18 @@ def dhcp_isolation_rules(interface: str, address: str) -> tuple[EbtablesRule, ..
 
 
 class Ebtables:
-    """Runs ebtables in a backend's namespace with the lock-contention retry."""
+    """Runs ebtables in ``namespace`` with the lock-contention retry."""
 
     def __init__(
         self,
         backend: LinkBackend,
+        namespace: str | None,
         attempts: int = 3,
         interval: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.backend = backend
+        self.namespace = namespace
         self.attempts = max(1, attempts)
         self.interval = interval
         self._sleep = sleep
@@ -83,13 +85,13 @@ class Ebtables:
 
         :raises ProcessExecutionError: it failed and ``check`` is set.
         """
-        result = self.backend.run_tool(argv)
+        result = self.backend.run_tool(self.namespace, argv)
         attempt = 1
         while result.returncode != 0 and LOCK_MESSAGE in result.stderr and attempt < self.attempts:
             LOG.debug("ebtables is locked by another program; attempt %d of %d", attempt, self.attempts)
             self._sleep(self.interval * attempt)
             attempt += 1
-            result = self.backend.run_tool(argv)
+            result = self.backend.run_tool(self.namespace, argv)
         if result.returncode != 0 and check:
             raise exception.ProcessExecutionError(
                 cmd=" ".join(argv), exit_code=result.returncode, stderr=result.stderr.strip()

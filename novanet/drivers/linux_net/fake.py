@@ -13,7 +13,9 @@ FDB entries and sysctls, applies actions with the same tolerance as
 * kinds listed in ``unsupported_kinds`` fail to create (no 802.1Q here).
 
 Every applied action is appended to ``applied``; tool runs to ``tool_calls``
-and answered by ``tool_handler``.
+and answered by ``tool_handler``. The fake is one namespace: a call naming
+any other fails as the real backend fails for a namespace that does not
+exist, so a caller that loses track of its namespace is caught.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from novanet.drivers.linux_net import records as r
 
 
 class FakeBackend:
-    def __init__(self, namespace: str | None = "fake", unsupported_kinds: Sequence[str] = ()) -> None:
+    def __init__(self, namespace: str | None = None, unsupported_kinds: Sequence[str] = ()) -> None:
         self.namespace = namespace
         self.unsupported_kinds = set(unsupported_kinds)
         self.links: dict[str, r.Link] = {}
@@ -37,6 +39,7 @@ class FakeBackend:
         self.sysctls: dict[str, str] = {"net/ipv4/ip_forward": "0"}
         self.applied: list[r.Action] = []
         self.tool_calls: list[tuple[str, ...]] = []
+        self.closed = 0
         self.tool_handler: Callable[[tuple[str, ...]], r.ToolResult] = lambda argv: r.ToolResult(argv, 0)
         self._next_index = 1
         self.add_link("lo", up=True, mac="00:00:00:00:00:00", mtu=65536)
@@ -62,7 +65,13 @@ class FakeBackend:
 
     # -- LinkBackend -------------------------------------------------------------------
 
-    def snapshot(self, query: r.Query) -> r.Snapshot:
+    def _check(self, namespace: str | None) -> None:
+        if namespace != self.namespace:
+            raise exception.DriverError(reason=f"network namespace {namespace!r} does not exist "
+                                        f"(this fake kernel is {self.namespace!r})")
+
+    def snapshot(self, namespace: str | None, query: r.Query) -> r.Snapshot:
+        self._check(namespace)
         names = dict.fromkeys(query.links + query.addresses + query.routes + query.fdb)
         links = {n: self.links[n] for n in names if n in self.links}
         return r.Snapshot(
@@ -73,20 +82,28 @@ class FakeBackend:
             sysctls={p: self.sysctls.get(p, "0") for p in query.sysctls},
         )
 
-    def apply(self, actions: Sequence[r.Action]) -> None:
+    def apply(self, namespace: str | None, actions: Sequence[r.Action]) -> None:
+        self._check(namespace)
         for act in actions:
             self._apply(act)
             self.applied.append(act)
 
-    def list_links(self) -> tuple[r.Link, ...]:
+    def list_links(self, namespace: str | None) -> tuple[r.Link, ...]:
+        self._check(namespace)
         return tuple(sorted(self.links.values(), key=lambda link: link.index))
 
-    def run_tool(self, argv: Sequence[str]) -> r.ToolResult:
+    def run_tool(self, namespace: str | None, argv: Sequence[str]) -> r.ToolResult:
+        self._check(namespace)
         self.tool_calls.append(tuple(argv))
         return self.tool_handler(tuple(argv))
 
-    def link_kind_supported(self, kind: str) -> bool:
+    def link_kind_supported(self, namespace: str | None, kind: str) -> bool:
+        self._check(namespace)
         return kind not in self.unsupported_kinds
+
+    def close(self, namespace: str | None) -> None:
+        self._check(namespace)
+        self.closed += 1
 
     # -- the model ---------------------------------------------------------------------
 
@@ -122,7 +139,7 @@ class FakeBackend:
         elif isinstance(act, r.SetSysctl):
             self.sysctls[act.path] = act.value
         elif isinstance(act, r.SendArp):
-            self.run_tool(("arping", "-U", "-S", act.address, "-i", act.device, "-c", str(act.count), act.address))
+            self.run_tool(self.namespace, ("arping", "-U", "-S", act.address, "-i", act.device, "-c", str(act.count), act.address))
 
     def _create(self, act: r.CreateLink) -> None:
         if act.kind in self.unsupported_kinds:

@@ -417,13 +417,8 @@ class _Applier:
             spec["scope"] = a.scope
             if a.broadcast:
                 spec["broadcast"] = a.broadcast
-        try:
-            self.ipr.addr("add" if add else "del", **spec)
-        except NetlinkError as err:
-            if (add and err.code == errno.EEXIST) or (not add and err.code in _GONE):
-                return
-            verb = "adding" if add else "removing"
-            raise _fail(f"{verb} address {a.cidr} on {act.device}", err) from err
+        verb = "adding" if add else "removing"
+        _tolerant(self.ipr.addr, "add" if add else "del", add, f"{verb} address {a.cidr} on {act.device}", spec)
 
     def route(self, act: r.AddRoute | r.DeleteRoute) -> None:
         add = isinstance(act, r.AddRoute)
@@ -445,25 +440,17 @@ class _Applier:
                 spec["prefsrc"] = rt.prefsrc
             if rt.onlink:
                 spec["flags"] = _RTNH_F_ONLINK
-        try:
-            self.ipr.route("add" if add else "del", **spec)
-        except NetlinkError as err:
-            if (add and err.code == errno.EEXIST) or (not add and err.code in _GONE):
-                return
-            verb = "adding" if add else "removing"
-            raise _fail(f"{verb} route {rt.destination} via {rt.gateway} dev {rt.device}", err) from err
+        verb = "adding" if add else "removing"
+        _tolerant(self.ipr.route, "add" if add else "del", add,
+                  f"{verb} route {rt.destination} via {rt.gateway} dev {rt.device}", spec)
 
     def fdb(self, act: r.AddFdb | r.DeleteFdb) -> None:
         add = isinstance(act, r.AddFdb)
         spec: dict[str, Any] = {"ifindex": self.index(act.device), "lladdr": act.entry.mac}
         if act.entry.dst:
             spec["dst"] = act.entry.dst
-        try:
-            self.ipr.fdb("append" if add else "del", **spec)
-        except NetlinkError as err:
-            if (add and err.code == errno.EEXIST) or (not add and err.code in _GONE):
-                return
-            raise _fail(f"changing FDB entry {act.entry.mac} dst {act.entry.dst} on {act.device}", err) from err
+        _tolerant(self.ipr.fdb, "append" if add else "del", add,
+                  f"changing FDB entry {act.entry.mac} dst {act.entry.dst} on {act.device}", spec)
 
     def __call__(self, act: r.Action) -> None:
         if isinstance(act, r.CreateLink):
@@ -484,6 +471,17 @@ class _Applier:
             send_gratuitous_arp(self.namespace, act.device, act.address, act.count)
         else:  # pragma: no cover - the union is closed
             raise TypeError(f"unknown action {act!r}")
+
+
+def _tolerant(request: Callable[..., Any], verb: str, add: bool, what: str, spec: dict[str, Any]) -> None:
+    """``request(verb, **spec)``, taking "already there" (adding) and "already
+    gone" (removing) as success; any other refusal is a DriverError on ``what``."""
+    try:
+        request(verb, **spec)
+    except NetlinkError as err:
+        if (add and err.code == errno.EEXIST) or (not add and err.code in _GONE):
+            return
+        raise _fail(what, err) from err
 
 
 def apply(namespace: str | None, actions: Sequence[r.Action]) -> None:

@@ -67,16 +67,24 @@ DRY_RUN_PASS = "dry-run=pass"
 
 
 class HostSide(Protocol):
-    """What the allocator needs done on this host (the manager's plumbing provides it)."""
+    """What the allocator needs done on this host (:class:`~novanet.manager.plumbing.HostPlumbing`)."""
 
-    def realise(self, network: Network) -> None:
+    def setup_network(self, network: Network) -> None:
         """Bridge, gateway, rules (SNAT through the network's egress) and DHCP for ``network``."""
 
-    def unrealise(self, network: Network) -> None:
-        """Remove what :meth:`realise` made; nothing there is fine."""
+    def discard_network(self, network: Network) -> None:
+        """Remove what :meth:`setup_network` made, finished or not; nothing there is fine."""
 
-    def interface_exists(self, name: str) -> bool | None:
+    def device_exists(self, name: str) -> bool | None:
         """Whether device ``name`` exists on this host; None when this process cannot tell."""
+
+
+class Networks(Protocol):
+    """The manager's flat or VLAN strategy, as far as ``auto`` asks it."""
+
+    vlan: bool
+
+    def usable_networks(self, project_id: str) -> list[Network]: ...
 
 
 def failure(project_id: str, reason: Reason | str, detail: str) -> exception.AutoAllocationFailure:
@@ -132,15 +140,17 @@ class AutoAllocator:
     """Gives projects their one network for ``auto`` (see the module docstring).
 
     :param host: this network host (the built network's ``host``).
-    :param rules: the manager's network creation rules (VLAN manager: builds;
-        flat managers: only the fast path).
+    :param strategy: the manager's flat or VLAN strategy: which networks a
+        project can use, and whether it gets one of its own (VLAN: built here).
+    :param rules: the manager's network creation rules.
     :param host_side: how to make and remove a network here.
     :param options: read on every request, so option changes apply at once.
     """
 
-    def __init__(self, host: str, rules: create.ManagerRules, host_side: HostSide,
+    def __init__(self, host: str, strategy: Networks, rules: create.ManagerRules, host_side: HostSide,
                  options: Callable[[], AutoOptions] = AutoOptions.from_conf) -> None:
         self.host = host
+        self.strategy = strategy
         self.rules = rules
         self.host_side = host_side
         self.options = options
@@ -152,14 +162,11 @@ class AutoAllocator:
 
     @property
     def can_build(self) -> bool:
-        return self.rules.vlan
+        return self.strategy.vlan
 
     def usable_networks(self, project_id: str) -> list[Network]:
         """The networks ``auto`` may pick for the project (step 1)."""
-        networks = store.project_usable_networks(project_id, include_unowned=not self.can_build)
-        if not self.can_build:
-            networks = [n for n in networks if n.vlan is None]
-        return networks
+        return self.strategy.usable_networks(project_id)
 
     def facts(self, project_id: str, options: AutoOptions | None = None, probe: bool = True) -> AutoFacts:
         """One read of everything the checks look at."""
@@ -169,7 +176,7 @@ class AutoAllocator:
         egress = self._egress(options)
         present = None
         if probe and egress is not None:
-            present = self.host_side.interface_exists(egress.public_interface)
+            present = self.host_side.device_exists(egress.public_interface)
         return AutoFacts(
             project_id=project_id, enabled=options.enabled, can_build=self.can_build,
             candidates=tuple(n.uuid for n in self.usable_networks(project_id)),
@@ -309,7 +316,7 @@ class AutoAllocator:
                     self._remove_leftovers(leftovers)
                 network = self._carve(project_id, token, options)
                 try:
-                    self.host_side.realise(network)
+                    self.host_side.setup_network(network)
                 except exception.NovanetError as error:
                     LOG.error("Making project %s's network %s on this host failed: %s", project_id,
                               network.bridge, error)
@@ -350,7 +357,7 @@ class AutoAllocator:
         if network is None:
             return
         try:
-            self.host_side.unrealise(network)
+            self.host_side.discard_network(network)
         except Exception:
             LOG.exception("Could not remove network %s of project %s from this host; init_host will",
                           network.uuid, project_id)
@@ -363,7 +370,7 @@ class AutoAllocator:
             return
         LOG.info("Removing network %s (%s) left by an abandoned build", network.uuid, network.cidr)
         if network.host == self.host:
-            self.host_side.unrealise(network)
+            self.host_side.discard_network(network)
         # Another host's leftovers go when that host restarts (init_host
         # removes devices, rules and dnsmasq files that no usable network backs).
         store.auto_network_discard(network.id)
@@ -446,11 +453,11 @@ class AutoAllocator:
             if users:
                 raise exception.NetworkInUse(network_id=f"{network.uuid} (instances {', '.join(users)})")
             if network.status == NetworkStatus.BUILDING.value:
-                self.host_side.unrealise(network)
+                self.host_side.discard_network(network)
                 store.auto_network_discard(network.id)
             else:
                 db.network_delete_safe(network.id)
-                self.host_side.unrealise(network)
+                self.host_side.discard_network(network)
         # Only the record as it was read: a concurrent boot may already have
         # dropped it (its network gone) and claimed a new build.
         store.topology_forget(project_id, row.status, token=row.claim_token, network_id=row.network_id)

@@ -2,7 +2,7 @@
 
 One method per RPC of nova-network's network API 1.x, each pinned to the
 newest version the cap allows (see :mod:`novanet.rpc.client.core`). It also
-implements :class:`novanet.manager.types.PeerAPI`, the host-to-host calls a
+implements :class:`novanet.manager.peers.PeerAPI`, the host-to-host calls a
 manager makes::
 
     from novanet.rpc import NetworkAPI, get_admin_context

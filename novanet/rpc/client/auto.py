@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from novanet.rpc.client.core import ClientCore, elevated
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 
 class AutoCalls(ClientCore):

@@ -24,7 +24,7 @@ from oslo_config import cfg
 from novanet import exception
 from novanet.conf import CONF
 from novanet.rpc import errors, transport, versions
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.messaging import oslo_messaging
 from novanet.rpc.serializer import RequestContextSerializer
 

@@ -1,4 +1,4 @@
-"""Host-to-host calls (:class:`novanet.manager.types.PeerAPI`) and the DHCP callbacks.
+"""Host-to-host calls (:class:`novanet.manager.peers.PeerAPI`) and the DHCP callbacks.
 
 A manager asks another network host to act on a network that host serves.
 Each call goes to ``<topic>.<host>`` (except ``set_network_host``: any host may
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from novanet.manager.types import InstanceInfo
+from novanet.types import InstanceInfo
 from novanet.rpc import objects
 from novanet.rpc.client.core import ClientCore, elevated
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 
 class HostCalls(ClientCore):

@@ -2,8 +2,8 @@
 
 Names and keyword arguments are nova's ``nova.network.rpcapi.NetworkAPI``'s,
 so code written against nova's client reads the same; instances may also be
-given as :class:`~novanet.manager.types.InstanceInfo`, requested networks as
-:class:`~novanet.manager.types.RequestedNetwork` or ``(uuid, address)`` pairs,
+given as :class:`~novanet.types.InstanceInfo`, requested networks as
+:class:`~novanet.types.RequestedNetwork` or ``(uuid, address)`` pairs,
 and network_info comes back as :class:`~novanet.model.NetworkInfo`.
 """
 
@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from novanet import exception
-from novanet.manager.types import InstanceInfo, NetworkChoice, RequestedNetwork
+from novanet.types import InstanceInfo, NetworkChoice, RequestedNetwork
 from novanet.model import NetworkInfo
 from novanet.rpc import objects
 from novanet.rpc.client.core import ClientCore
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 RequestedNetworks = Sequence[RequestedNetwork | Sequence[Any]] | NetworkChoice | str | None
 

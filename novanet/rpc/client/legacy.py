@@ -11,7 +11,7 @@ from typing import Any
 
 from novanet.rpc import versions
 from novanet.rpc.client.core import ClientCore
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 
 class LegacyCalls(ClientCore):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.endpoints.auto import AutoMethods
 from novanet.rpc.endpoints.base import expose, is_exposed, is_served
 from novanet.rpc.endpoints.floating import FloatingMethods

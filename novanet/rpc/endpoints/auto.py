@@ -11,7 +11,7 @@ from typing import Any
 
 from novanet import exception
 from novanet.rpc import wire
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.endpoints.base import EndpointCore, served
 from novanet.rpc.wire import Arguments
 

@@ -12,15 +12,18 @@ whatever the caller sent. Each served method here is written as
    method reads each one through a converter (any problem: InvalidRequest
    before the manager runs);
 2. lets the method check policy (:meth:`EndpointCore.authorize`) and call the
-   manager with typed arguments;
+   manager, or the part of it that answers without a decision of the
+   manager's (``manager.queries``, ``.nw_info``, ``.dns``, ``.networks``,
+   ``.plumbing``), with typed arguments;
 3. turns a :class:`~novanet.exception.NovanetError` into oslo.messaging's
    expected-exception reply (one log line, no traceback, the same class on
    the caller's side), and a peer host's ``MessagingTimeout`` into
    ``ServiceUnavailable`` the same way; other exceptions are bugs and
    propagate with their traceback;
 4. logs arguments it did not read (a newer caller may send more);
-5. returns the result as JSON primitives (a NetworkInfo as the list nova's
-   ``NetworkInfo.hydrate`` reads).
+5. returns the result as JSON primitives: the method turns the manager's
+   typed records into nova-network's wire dicts (:mod:`novanet.rpc.serializer`),
+   a NetworkInfo becomes the list nova's ``NetworkInfo.hydrate`` reads.
 
 A ``TypeError`` from a wrong call can therefore not happen on the wire: the
 wrapper accepts any keyword arguments and the method decides what is missing.
@@ -35,7 +38,7 @@ from typing import Any, TypeVar
 
 from novanet import exception
 from novanet.rpc import errors, policy
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.manager_api import ManagerAPI
 from novanet.rpc.messaging import oslo_messaging
 from novanet.rpc.serializer import to_primitive
@@ -103,13 +106,18 @@ class EndpointCore:
     def require(self, manager_method: str, wire_method: str) -> None:
         """:raises InvalidRequest: this manager does not do ``wire_method`` (e.g.
         the flat manager has no host-local floating IP plumbing)."""
-        if manager_method != "get_backdoor_port" and not callable(getattr(self.manager, manager_method, None)):
+        if manager_method == "get_backdoor_port":
+            return
+        target: Any = self.manager
+        for part in manager_method.split("."):
+            target = getattr(target, part, None)
+        if not callable(target):
             kind = getattr(self.manager, "NAME", type(self.manager).__name__)
             raise exception.InvalidRequest(reason=f"{wire_method} is not supported by the {kind} network manager")
 
     @staticmethod
-    def authorize(context: RequestContext, manager_method: str, project_id: str | None = None) -> None:
-        policy.authorize(context, manager_method, project_id)
+    def authorize(context: RequestContext, rule: str, project_id: str | None = None) -> None:
+        policy.authorize(context, rule, project_id)
 
     @staticmethod
     def log_request(context: RequestContext, method: str, detail: str) -> None:

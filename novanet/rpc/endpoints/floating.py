@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from novanet import exception
-from novanet.rpc import wire
-from novanet.rpc.context import RequestContext
+from novanet.rpc import serializer, wire
+from novanet.context import RequestContext
 from novanet.rpc.endpoints.base import EndpointCore, served
 from novanet.rpc.wire import Arguments
 
@@ -82,37 +82,40 @@ class FloatingMethods(EndpointCore):
     def get_floating_ip(self, context: RequestContext, args: Arguments) -> Any:
         floating_id = args.required("id", wire.integer)
         self.authorize(context, "get_floating_ip")
-        return self.manager.get_floating_ip(context, floating_id)
+        # The flat manager has no floating IPs: an empty record, as nova-network answered.
+        row = self.manager.queries.get_floating_ip(context, floating_id)
+        return serializer.record(row) if row is not None else {}
 
     @served
     def get_floating_ip_pools(self, context: RequestContext, args: Arguments) -> Any:
         self.authorize(context, "get_floating_ip_pools")
-        return self.manager.get_floating_ip_pools(context)
+        return serializer.pools(self.manager.queries.get_floating_ip_pools(context))
 
     @served
     def get_floating_pools(self, context: RequestContext, args: Arguments) -> Any:
         self.authorize(context, "get_floating_pools")
-        return self.manager.get_floating_pools(context)
+        return serializer.pools(self.manager.queries.get_floating_pools(context))
 
     @served
     def get_floating_ip_by_address(self, context: RequestContext, args: Arguments) -> Any:
         address = args.required("address", wire.ip_address)
         self.authorize(context, "get_floating_ip_by_address")
-        return self.manager.get_floating_ip_by_address(context, address)
+        row = self.manager.queries.get_floating_ip_by_address(context, address)
+        return serializer.record(row) if row is not None else {}
 
     @served
     def get_floating_ips_by_project(self, context: RequestContext, args: Arguments) -> Any:
         self.authorize(context, "get_floating_ips_by_project")
-        return self.manager.get_floating_ips_by_project(context)
+        return serializer.records(self.manager.queries.get_floating_ips_by_project(context))
 
     @served
     def get_floating_ips_by_fixed_address(self, context: RequestContext, args: Arguments) -> Any:
         fixed = args.required("fixed_address", wire.ip_address)
         self.authorize(context, "get_floating_ips_by_fixed_address")
-        return self.manager.get_floating_ips_by_fixed_address(context, fixed)
+        return self.manager.queries.get_floating_ips_by_fixed_address(context, fixed)
 
     @served
     def get_instance_id_by_floating_address(self, context: RequestContext, args: Arguments) -> Any:
         address = args.required("address", wire.ip_address)
         self.authorize(context, "get_instance_id_by_floating_address")
-        return self.manager.get_instance_id_by_floating_address(context, address)
+        return self.manager.queries.get_instance_id_by_floating_address(context, address)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from novanet.rpc import objects, wire
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.endpoints.base import EndpointCore, served
 from novanet.rpc.wire import Arguments
 
@@ -23,7 +23,7 @@ class HostMethods(EndpointCore):
         network_id = args.required("network_ref", objects.network_id)
         self.authorize(context, "set_network_host")
         self.log_request(context, "set_network_host", f"network {network_id}")
-        return self.manager.set_network_host(context, network_id)
+        return self.manager.networks.set_network_host(context, network_id)
 
     @served
     def rpc_setup_network_on_host(self, context: RequestContext, args: Arguments) -> Any:
@@ -31,7 +31,7 @@ class HostMethods(EndpointCore):
         teardown = args.flag("teardown")
         self.authorize(context, "rpc_setup_network_on_host")
         self.log_request(context, "rpc_setup_network_on_host", f"network {network_id} teardown {teardown}")
-        self.manager.rpc_setup_network_on_host(context, network_id, teardown)
+        self.manager.plumbing.setup_network_on_host(context, network_id, teardown)
         return None
 
     @served
@@ -85,7 +85,7 @@ class HostMethods(EndpointCore):
     def update_dns(self, context: RequestContext, args: Arguments) -> Any:
         network_ids = args.required("network_ids", wire.list_of(wire.integer))
         self.authorize(context, "update_dns")
-        self.manager.update_dns(context, network_ids)
+        self.manager.plumbing.update_dns(context, network_ids)
         return None
 
     @served

@@ -23,9 +23,9 @@ import dataclasses
 from typing import Any
 
 from novanet import exception
-from novanet.manager.types import InstanceInfo, RequestedNetworks
+from novanet.types import InstanceInfo, RequestedNetworks
 from novanet.rpc import objects, wire
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.endpoints.base import EndpointCore, served
 from novanet.rpc.wire import Arguments
 
@@ -95,7 +95,7 @@ class InstanceMethods(EndpointCore):
         host = args.optional("host", wire.text)
         project_id = args.optional("project_id", wire.text)
         self.authorize(context, "get_instance_nw_info", project_id)
-        return self.manager.get_instance_nw_info(context, uuid, rxtx_factor=rxtx_factor, host=host)
+        return self.manager.nw_info.get_instance_nw_info(context, uuid, rxtx_factor=rxtx_factor, host=host)
 
     @served
     def add_fixed_ip_to_instance(self, context: RequestContext, args: Arguments) -> Any:

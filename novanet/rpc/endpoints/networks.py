@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from novanet import exception
-from novanet.rpc import wire
-from novanet.rpc.context import RequestContext
+from novanet.rpc import serializer, wire
+from novanet.context import RequestContext
 from novanet.rpc.endpoints.base import EndpointCore, served
 from novanet.rpc.wire import Arguments
+
 
 class NetworkMethods(EndpointCore):
     # -- administration --------------------------------------------------------------
@@ -21,7 +23,7 @@ class NetworkMethods(EndpointCore):
         self.authorize(context, "create_networks_rpc", values.get("project_id"))
         given = {name: value for name, value in values.items() if value is not None}
         self.log_request(context, "create_networks", f"{given}")
-        return self.manager.create_networks_rpc(context, **given)
+        return serializer.records(self.manager.networks.create_networks(context, **given))
 
     @served
     def delete_network(self, context: RequestContext, args: Arguments) -> Any:
@@ -30,7 +32,7 @@ class NetworkMethods(EndpointCore):
         if uuid is None and fixed_range is None:
             raise exception.InvalidRequest(reason="delete_network: uuid or fixed_range is required")
         self.authorize(context, "delete_network_rpc")
-        self.manager.delete_network_rpc(context, uuid=uuid, fixed_range=fixed_range)
+        self.manager.networks.delete_network(context, uuid=uuid, fixed_range=fixed_range)
         return None
 
     @served
@@ -38,7 +40,7 @@ class NetworkMethods(EndpointCore):
         project_id = args.required("project_id", wire.text)
         network_uuid = args.optional("network_uuid", wire.uuid)
         self.authorize(context, "add_network_to_project")
-        self.manager.add_network_to_project(context, project_id, network_uuid)
+        self.manager.networks.add_network_to_project(context, project_id, network_uuid)
         return None
 
     @served
@@ -53,14 +55,14 @@ class NetworkMethods(EndpointCore):
             if value is not None and not isinstance(value, str):
                 raise exception.InvalidRequest(reason=f"associate: {key} must be a string or null")
         self.authorize(context, "associate")
-        self.manager.associate(context, network_uuid, associations)
+        self.manager.networks.associate(context, network_uuid, associations)
         return None
 
     @served
     def disassociate_network(self, context: RequestContext, args: Arguments) -> Any:
         network_uuid = args.required("network_uuid", wire.uuid)
         self.authorize(context, "disassociate_network")
-        self.manager.disassociate_network(context, network_uuid)
+        self.manager.networks.disassociate_network(context, network_uuid)
         return None
 
     # -- legacy lookups ----------------------------------------------------------------
@@ -69,36 +71,37 @@ class NetworkMethods(EndpointCore):
     def get_network(self, context: RequestContext, args: Arguments) -> Any:
         network_uuid = args.required("network_uuid", wire.uuid)
         self.authorize(context, "get_network")
-        return self.manager.get_network(context, network_uuid)
+        return serializer.record(self.manager.queries.get_network(context, network_uuid))
 
     @served
     def get_all_networks(self, context: RequestContext, args: Arguments) -> Any:
         self.authorize(context, "get_all_networks")
-        return self.manager.get_all_networks(context)
+        return serializer.records(self.manager.queries.get_all_networks(context))
 
     @served
     def get_fixed_ip(self, context: RequestContext, args: Arguments) -> Any:
         fixed_id = args.required("id", wire.integer)
         self.authorize(context, "get_fixed_ip")
-        return self.manager.get_fixed_ip(context, fixed_id)
+        return serializer.record(self.manager.queries.get_fixed_ip(context, fixed_id))
 
     @served
     def get_fixed_ip_by_address(self, context: RequestContext, args: Arguments) -> Any:
         address = args.required("address", wire.ip_address)
         self.authorize(context, "get_fixed_ip_by_address")
-        return self.manager.get_fixed_ip_by_address(context, address)
+        return serializer.record(self.manager.queries.get_fixed_ip_by_address(context, address))
 
     @served
     def get_vifs_by_instance(self, context: RequestContext, args: Arguments) -> Any:
         uuid = args.required("instance_id", wire.uuid)
         self.authorize(context, "get_vifs_by_instance")
-        return self.manager.get_vifs_by_instance(context, uuid)
+        return serializer.records(self.manager.queries.get_vifs_by_instance(context, uuid))
 
     @served
     def get_vif_by_mac_address(self, context: RequestContext, args: Arguments) -> Any:
         mac = args.required("mac_address", wire.mac_address)
         self.authorize(context, "get_vif_by_mac_address")
-        return self.manager.get_vif_by_mac_address(context, mac)
+        vif = self.manager.queries.get_vif_by_mac_address(context, mac)
+        return serializer.record(vif) if vif is not None else None
 
     @served
     def get_instance_uuids_by_ip_filter(self, context: RequestContext, args: Arguments) -> Any:
@@ -108,14 +111,15 @@ class NetworkMethods(EndpointCore):
                 raise exception.InvalidRequest(reason=f"get_instance_uuids_by_ip_filter: filter {key} "
                                                       "must be a string")
         self.authorize(context, "get_instance_uuids_by_ip_filter")
-        return self.manager.get_instance_uuids_by_ip_filter(context, filters)
+        matches = self.manager.queries.get_instance_uuids_by_ip_filter(context, filters)
+        return [dataclasses.asdict(match) for match in matches]
 
     # -- DNS ---------------------------------------------------------------------------------
 
     @served
     def get_dns_domains(self, context: RequestContext, args: Arguments) -> Any:
         self.authorize(context, "get_dns_domains")
-        return self.manager.get_dns_domains(context)
+        return [serializer.dns_domain(row) for row in self.manager.dns.get_dns_domains(context)]
 
     @served
     def add_dns_entry(self, context: RequestContext, args: Arguments) -> Any:
@@ -124,7 +128,7 @@ class NetworkMethods(EndpointCore):
         dns_type = args.required("dns_type", wire.text)
         domain = args.required("domain", wire.text)
         self.authorize(context, "add_dns_entry")
-        self.manager.add_dns_entry(context, address, name, dns_type, domain)
+        self.manager.dns.add_dns_entry(context, address, name, dns_type, domain)
         return None
 
     @served
@@ -133,7 +137,7 @@ class NetworkMethods(EndpointCore):
         name = args.required("name", wire.text)
         domain = args.required("domain", wire.text)
         self.authorize(context, "modify_dns_entry")
-        self.manager.modify_dns_entry(context, address, name, domain)
+        self.manager.dns.modify_dns_entry(context, address, name, domain)
         return None
 
     @served
@@ -141,14 +145,14 @@ class NetworkMethods(EndpointCore):
         name = args.required("name", wire.text)
         domain = args.required("domain", wire.text)
         self.authorize(context, "delete_dns_entry")
-        self.manager.delete_dns_entry(context, name, domain)
+        self.manager.dns.delete_dns_entry(context, name, domain)
         return None
 
     @served
     def delete_dns_domain(self, context: RequestContext, args: Arguments) -> Any:
         domain = args.required("domain", wire.text)
         self.authorize(context, "delete_dns_domain")
-        self.manager.delete_dns_domain(context, domain)
+        self.manager.dns.delete_dns_domain(context, domain)
         return None
 
     @served
@@ -156,21 +160,21 @@ class NetworkMethods(EndpointCore):
         address = args.required("address", wire.ip_address)
         domain = args.required("domain", wire.text)
         self.authorize(context, "get_dns_entries_by_address")
-        return self.manager.get_dns_entries_by_address(context, address, domain)
+        return self.manager.dns.get_dns_entries_by_address(context, address, domain)
 
     @served
     def get_dns_entries_by_name(self, context: RequestContext, args: Arguments) -> Any:
         name = args.required("name", wire.text)
         domain = args.required("domain", wire.text)
         self.authorize(context, "get_dns_entries_by_name")
-        return self.manager.get_dns_entries_by_name(context, name, domain)
+        return self.manager.dns.get_dns_entries_by_name(context, name, domain)
 
     @served
     def create_private_dns_domain(self, context: RequestContext, args: Arguments) -> Any:
         domain = args.required("domain", wire.text)
         av_zone = args.optional("av_zone", wire.text)
         self.authorize(context, "create_private_dns_domain")
-        self.manager.create_private_dns_domain(context, domain, av_zone)
+        self.manager.dns.create_private_dns_domain(context, domain, av_zone)
         return None
 
     @served
@@ -178,5 +182,5 @@ class NetworkMethods(EndpointCore):
         domain = args.required("domain", wire.text)
         project = args.optional("project", wire.text)
         self.authorize(context, "create_public_dns_domain")
-        self.manager.create_public_dns_domain(context, domain, project)
+        self.manager.dns.create_public_dns_domain(context, domain, project)
         return None

@@ -23,8 +23,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from novanet.manager.types import NetworkChoice
-from novanet.rpc.context import RequestContext
+from novanet.types import NetworkChoice
+from novanet.context import RequestContext
 from tests.fixtures.netns import Namespace
 from tests.fixtures.topology import Site
 

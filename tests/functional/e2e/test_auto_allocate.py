@@ -29,8 +29,8 @@ from novanet.db import api as db
 from novanet.db import auto_allocation as auto_store
 from novanet.db import migration, models, session
 from novanet.db.auto_models import TopologyStatus
-from novanet.manager.types import NetworkChoice
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.types import NetworkChoice
+from novanet.context import RequestContext, get_admin_context
 from novanet.rpc.messaging import oslo_messaging
 from tests.fixtures.daemons import make_api
 from tests.fixtures.db import _empty_tables, _ServerDatabase, using_store
@@ -254,7 +254,7 @@ def test_first_boot_gets_a_lease_and_leaves_through_the_egress(daemons: HostDaem
 
 
 def db_instance(instance_uuid: str) -> Any:
-    from novanet.manager.types import InstanceInfo
+    from novanet.types import InstanceInfo
 
     row = db.instance_get_by_uuid(instance_uuid)
     return InstanceInfo(uuid=row.uuid, project_id=row.project_id, host=row.host)
@@ -425,6 +425,6 @@ def test_none_means_no_network_and_nothing_touched(host_daemons: HostDaemons, si
 
 
 def db_instance_info(instance_uuid: str) -> Any:
-    from novanet.manager.types import InstanceInfo
+    from novanet.types import InstanceInfo
 
     return InstanceInfo(uuid=instance_uuid, project_id="p1", host="net-a")

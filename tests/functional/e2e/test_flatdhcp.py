@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from novanet.db import api as db
-from novanet.manager.types import InstanceInfo
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.types import InstanceInfo
+from novanet.context import RequestContext, get_admin_context
 from tests.fixtures.netns import Namespace
 from tests.fixtures.topology import Site, TcpServer, tcp_connect
 from tests.fixtures.wait import wait_until

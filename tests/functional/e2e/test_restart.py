@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from novanet.db import api as db
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from tests.fixtures.netns import Namespace
 from tests.fixtures.topology import Site
 from tests.fixtures.traffic import ping

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from novanet.db import api as db
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from tests.fixtures.netns import Namespace, veth_between
 from tests.fixtures.topology import Site
 from tests.fixtures.traffic import ping, ping_any

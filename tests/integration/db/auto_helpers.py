@@ -15,6 +15,7 @@ from novanet.manager.autoalloc import admin
 from novanet.manager.autoalloc.allocator import AutoAllocator
 from novanet.manager.autoalloc.options import AutoOptions
 from novanet.manager.create import Defaults
+from novanet.manager.strategy import VlanNetworks
 from novanet.manager.vlan import VlanManager
 
 
@@ -30,7 +31,7 @@ class FakeHost:
         self.entered = threading.Event()
         self._lock = threading.Lock()
 
-    def realise(self, network: Network) -> None:
+    def setup_network(self, network: Network) -> None:
         with self._lock:
             self.calls.append(("realise", str(network.bridge)))
             self.bridges.add(str(network.bridge))
@@ -40,12 +41,12 @@ class FakeHost:
         if self.fail_with is not None:
             raise self.fail_with
 
-    def unrealise(self, network: Network) -> None:
+    def discard_network(self, network: Network) -> None:
         with self._lock:
             self.calls.append(("unrealise", str(network.bridge)))
             self.bridges.discard(str(network.bridge))
 
-    def interface_exists(self, name: str) -> bool | None:
+    def device_exists(self, name: str) -> bool | None:
         return name in self.interfaces
 
     def count(self, what: str) -> int:
@@ -62,7 +63,7 @@ def options(**overrides: Any) -> Callable[[], AutoOptions]:
 
 
 def allocator(host_side: FakeHost | None = None, host: str = "net-1", **overrides: Any) -> AutoAllocator:
-    return AutoAllocator(host, VlanManager.create_rules(), host_side or FakeHost(), options(**overrides))
+    return AutoAllocator(host, VlanNetworks(), VlanManager.create_rules(), host_side or FakeHost(), options(**overrides))
 
 
 def ready_pool(prefix: str = "10.128.0.0/24", prefixlen: int = 26) -> None:

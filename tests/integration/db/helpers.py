@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from novanet.context import get_admin_context
 from novanet.db import api as db
 from novanet.db.models import Network
 from novanet.manager.flat import FlatDHCPManager
+from novanet.manager.networks import NetworkAdmin
 from novanet.manager.vlan import VlanManager
 
 
@@ -15,11 +17,12 @@ def make_network(cidr: str = "10.0.0.0/28", vlan: bool = False, **kwargs: Any) -
     """Create one network through the manager's creation rules."""
     if vlan:
         kwargs.setdefault("bridge_interface", "eth1")
-        manager: Any = VlanManager("test-host")
+        admin = NetworkAdmin(VlanManager.create_rules(), "test-host")
     else:
         kwargs.setdefault("bridge", f"br{uuid.uuid4().hex[:6]}")
-        manager = FlatDHCPManager("test-host")
-    (network,) = manager.create_networks(label=kwargs.pop("label", "net"), cidr=cidr, num_networks=1, **kwargs)
+        admin = NetworkAdmin(FlatDHCPManager.create_rules(), "test-host")
+    (network,) = admin.create_networks(get_admin_context(), label=kwargs.pop("label", "net"), cidr=cidr,
+                                       num_networks=1, **kwargs)
     return network
 
 

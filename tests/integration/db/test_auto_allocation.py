@@ -300,10 +300,11 @@ def test_delete_is_refused_while_an_instance_holds_an_address(store: str) -> Non
 def test_flat_managers_only_use_the_single_shared_network(store: str) -> None:
     from novanet.manager.autoalloc.allocator import AutoAllocator
     from novanet.manager.flat import FlatDHCPManager
+    from novanet.manager.strategy import FlatNetworks
     from tests.integration.db.auto_helpers import options
 
     ready_pool()
-    flat = AutoAllocator("net-1", FlatDHCPManager.create_rules(), FakeHost(), options())
+    flat = AutoAllocator("net-1", FlatNetworks(), FlatDHCPManager.create_rules(), FakeHost(), options())
     raises_reason(lambda: flat.dry_run("p1"), "MANAGER_UNSUPPORTED")
     raises_reason(lambda: flat.network_for_instance("p1"), "MANAGER_UNSUPPORTED")
     shared = make_network("10.0.0.0/28")

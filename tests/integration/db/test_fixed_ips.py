@@ -60,24 +60,24 @@ def test_lease_and_release_follow_the_owner_mac(store: str) -> None:
     old_instance, new_instance = make_instance(), make_instance()
     old_vif = make_vif(old_instance, network, "fa:16:3e:00:00:01")
     address = db.fixed_ip_associate_pool(network.id, old_instance, vif_id=old_vif.id).address
-    assert db.fixed_ip_lease(address, network.id, "fa:16:3e:00:00:01") == "leased"
+    assert db.fixed_ip_lease(address, network.id, "fa:16:3e:00:00:01") is db.LeaseOutcome.LEASED
 
     # The old instance goes away: deallocated, still associated while leased.
     db.fixed_ip_deallocate(address, network.id, old_instance)
     assert not db.fixed_ip_disassociate(address, network.id, old_instance, only_if_unleased=True)
     with pytest.raises(exception.FixedIpAlreadyInUse):
         db.fixed_ip_associate(address, new_instance, network.id)
-    assert db.fixed_ip_release(address, network.id, "fa:16:3e:00:00:01") == "disassociated"
+    assert db.fixed_ip_release(address, network.id, "fa:16:3e:00:00:01") is db.LeaseOutcome.DISASSOCIATED
 
     # The address goes to a new instance; a duplicate late release of the old MAC is ignored.
     new_vif = make_vif(new_instance, network, "fa:16:3e:00:00:02")
     db.fixed_ip_associate(address, new_instance, network.id, vif_id=new_vif.id)
-    assert db.fixed_ip_release(address, network.id, "fa:16:3e:00:00:01") == "foreign"
-    assert db.fixed_ip_lease(address, network.id, "fa:16:3e:00:00:01") == "foreign"
+    assert db.fixed_ip_release(address, network.id, "fa:16:3e:00:00:01") is db.LeaseOutcome.FOREIGN
+    assert db.fixed_ip_lease(address, network.id, "fa:16:3e:00:00:01") is db.LeaseOutcome.FOREIGN
     row = db.fixed_ip_get_by_address(address)
     assert row.instance_uuid == new_instance and row.allocated and not row.leased
-    assert db.fixed_ip_lease(address, network.id, "FA:16:3E:00:00:02") == "leased"
-    assert db.fixed_ip_release(address, network.id, "fa:16:3e:00:00:02") == "released"
+    assert db.fixed_ip_lease(address, network.id, "FA:16:3E:00:00:02") is db.LeaseOutcome.LEASED
+    assert db.fixed_ip_release(address, network.id, "fa:16:3e:00:00:02") is db.LeaseOutcome.RELEASED
     assert db.fixed_ip_get_by_address(address).instance_uuid == new_instance
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from novanet.conf import CONF
 from novanet.rpc import transport as rpc_transport
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 
 def allocate_many(api: NetworkAPI, count: int, threads: int, project: str = "p1") -> list[list[str | None]]:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from novanet.model import NetworkInfo
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from tests.fixtures.daemons import DaemonFactory, make_api
 from tests.fixtures.rabbit import PrivateRabbit, RpcIsolation
 from tests.fixtures.wait import wait_until

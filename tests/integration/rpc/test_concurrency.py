@@ -15,7 +15,7 @@ import pytest
 
 from novanet.db import api as db
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import get_admin_context
+from novanet.context import get_admin_context
 from tests.fixtures.daemons import DaemonFactory
 from tests.fixtures.rabbit import RpcIsolation
 from tests.integration.rpc.alloc_client import allocate_many

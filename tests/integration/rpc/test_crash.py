@@ -21,9 +21,9 @@ import pytest
 from novanet.db import api as db
 from novanet.db.models import FixedIp
 from novanet.db.session import reader
-from novanet.manager.types import InstanceInfo
+from novanet.types import InstanceInfo
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from tests.fixtures.daemons import DaemonFactory, make_api
 from tests.fixtures.rabbit import RpcIsolation
 from tests.fixtures.wait import wait_until

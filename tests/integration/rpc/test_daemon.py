@@ -21,10 +21,10 @@ from novanet import exception
 from novanet.conf import CONF
 from novanet.db import api as db
 from novanet.db import models, session
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetwork
 from novanet.model import NetworkInfo
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from novanet.rpc.messaging import oslo_messaging
 from tests.fixtures.daemons import DaemonFactory
 from tests.fixtures.rabbit import RpcIsolation

@@ -8,9 +8,9 @@ import uuid
 import pytest
 
 from novanet.db import api as db
-from novanet.manager.types import InstanceInfo
+from novanet.types import InstanceInfo
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from tests.fixtures.daemons import DaemonFactory, make_api
 from tests.fixtures.rabbit import RpcIsolation
 

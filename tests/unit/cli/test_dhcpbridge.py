@@ -14,8 +14,8 @@ import pytest
 from novanet.cli import dhcpbridge
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
-from novanet.manager.types import InstanceInfo
-from novanet.rpc.context import get_admin_context
+from novanet.types import InstanceInfo
+from novanet.context import get_admin_context
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_old_returns_before_importing_anything() -> None:
 
 def test_init_prints_the_leases_the_store_knows(sqlite_store: str, tmp_path: Path) -> None:
     manager = FlatDHCPManager("host-a", driver=RecordingDriver())
-    (network,) = manager.create_networks(label="n", cidr="10.0.0.0/28", bridge="br-n")
+    (network,) = manager.networks.create_networks(get_admin_context(), label="n", cidr="10.0.0.0/28", bridge="br-n")
     inst = InstanceInfo(uuid=str(uuid.uuid4()), project_id="p1", host="host-a", hostname="web")
     (vif,) = manager.allocate_for_instance(get_admin_context(), inst, None, False, None, None)
     manager.lease_fixed_ip(get_admin_context(), "10.0.0.2", vif.address)

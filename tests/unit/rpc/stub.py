@@ -1,4 +1,9 @@
-"""A manager stand-in for the RPC layer's unit tests: records calls, answers as told."""
+"""A manager stand-in for the RPC layer's unit tests: records calls, answers as told.
+
+Calls to the manager's parts that the endpoint reaches directly
+(``manager.queries.get_network``...) are recorded under their path
+(``"queries.get_network"``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from novanet.db import models
 from novanet.model import VIF, FixedIP, Network, NetworkInfo, Subnet
 
 UUID = "6bd5e8bd-7c37-4a8b-a9c5-0b5e5b7a0c11"
@@ -23,20 +29,34 @@ NW_INFO = NetworkInfo(vifs=(
                         meta={"tenant_id": "p1", "should_create_bridge": True})),
 ))
 
-#: What each manager method returns by default.
+NETWORK_ROW = models.Network(id=1, uuid=NET_UUID, label="private", cidr="10.0.0.0/24", bridge="br100")
+
+#: The manager's parts the endpoint calls directly.
+PARTS = ("queries", "nw_info", "dns", "networks", "plumbing")
+
+#: What each manager method returns by default (typed records, as the real manager's).
 RESULTS: dict[str, Any] = {
     "allocate_for_instance": NW_INFO,
-    "get_instance_nw_info": NW_INFO,
+    "nw_info.get_instance_nw_info": NW_INFO,
     "add_fixed_ip_to_instance": NW_INFO,
     "remove_fixed_ip_from_instance": NW_INFO,
-    "create_networks_rpc": [{"id": 1, "uuid": NET_UUID, "label": "private"}],
-    "set_network_host": "host-a",
+    "networks.create_networks": [NETWORK_ROW],
+    "networks.set_network_host": "host-a",
     "rpc_allocate_fixed_ip": "10.0.0.3",
     "allocate_floating_ip": "172.24.4.9",
     "associate_floating_ip": None,
-    "get_all_networks": [{"id": 1, "uuid": NET_UUID}],
-    "get_network": {"id": 1, "uuid": NET_UUID},
-    "get_floating_ip_pools": [{"name": "nova"}],
+    "queries.get_all_networks": [NETWORK_ROW],
+    "queries.get_network": NETWORK_ROW,
+    "queries.get_fixed_ip": models.FixedIp(id=4, address="10.0.0.3", network_id=1),
+    "queries.get_fixed_ip_by_address": models.FixedIp(id=4, address="10.0.0.3", network_id=1),
+    "queries.get_vifs_by_instance": [],
+    "queries.get_floating_ip": models.FloatingIp(id=3, address="172.24.4.9", pool="nova"),
+    "queries.get_floating_ip_by_address": models.FloatingIp(id=3, address="172.24.4.9", pool="nova"),
+    "queries.get_floating_ips_by_project": [],
+    "queries.get_floating_ip_pools": ["nova"],
+    "queries.get_floating_pools": ["nova"],
+    "queries.get_instance_uuids_by_ip_filter": [],
+    "dns.get_dns_domains": [],
 }
 
 
@@ -69,6 +89,12 @@ class StubManager:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
+        if name in PARTS:
+            return _Part(self, name)
+        return self.method(name)
+
+    def method(self, name: str) -> Any:
+        """A recording stand-in for the method at path ``name``."""
 
         def method(*args: Any, **kwargs: Any) -> Any:
             with self._lock:
@@ -89,3 +115,16 @@ class StubManager:
         calls = [c for c in self.calls if name is None or c.name == name]
         assert calls, f"no call to {name}: {self.names()}"
         return calls[-1]
+
+
+class _Part:
+    """One of the manager's parts: its calls are recorded by the manager stub."""
+
+    def __init__(self, stub: StubManager, name: str) -> None:
+        self._stub = stub
+        self._name = name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._stub.method(f"{self._name}.{name}")

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from novanet import exception
-from novanet.manager.types import InstanceInfo, NetworkChoice, RequestedNetwork
+from novanet.types import InstanceInfo, NetworkChoice, RequestedNetwork
 from novanet.model import NetworkInfo
 from novanet.rpc import objects
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 from novanet.rpc.endpoints import NetworkEndpoint
 from novanet.rpc.messaging import dispatcher
 from novanet.rpc.wire import BadValue

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from novanet import exception
-from novanet.manager.types import InstanceInfo, PeerAPI, RequestedNetwork
+from novanet.manager.peers import PeerAPI
+from novanet.types import InstanceInfo, RequestedNetwork
 from novanet.model import NetworkInfo
 from novanet.rpc import errors, objects, versions
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from tests.unit.rpc.stub import NET_UUID, NW_INFO, UUID
 
 CTX = RequestContext(user_id="u1", project_id="p1", roles=["member"])

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import inspect
+import typing
 from traceback import format_exception
 from typing import Any
 
 import pytest
 
 from novanet import exception
+from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager, FlatManager
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetwork
 from novanet.manager.vlan import VlanManager
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from novanet.rpc.endpoints import BaseEndpoint, NetworkEndpoint
 from novanet.rpc.manager_api import ManagerAPI
 from novanet.rpc.messaging import dispatcher, oslo_messaging
@@ -59,9 +61,9 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
      {"instance_id": UUID, "project_id": "p1", "host": "compute-1", "requested_networks": [[NET_UUID, "10.0.0.9"]]},
      "deallocate_for_instance", {"instance": INFO, "requested_networks": [RequestedNetwork(NET_UUID, "10.0.0.9")]}),
     ("get_instance_nw_info", {"instance_id": UUID, "rxtx_factor": 1, "host": "h", "project_id": "p1"},
-     "get_instance_nw_info", {"instance_uuid": UUID, "rxtx_factor": 1.0, "host": "h"}),
+     "nw_info.get_instance_nw_info", {"instance_uuid": UUID, "rxtx_factor": 1.0, "host": "h"}),
     ("get_instance_nw_info", {"instance_id": 17, "instance_uuid": UUID},
-     "get_instance_nw_info", {"instance_uuid": UUID, "rxtx_factor": None, "host": None}),
+     "nw_info.get_instance_nw_info", {"instance_uuid": UUID, "rxtx_factor": None, "host": None}),
     ("add_fixed_ip_to_instance", {"instance_id": UUID, "rxtx_factor": None, "host": "h", "network_id": 3},
      "add_fixed_ip_to_instance", {"instance_uuid": UUID, "host": "h", "network_id": 3, "rxtx_factor": None}),
     ("add_fixed_ip_to_instance", {"instance_id": UUID, "host": None, "network_id": NET_UUID},
@@ -81,36 +83,36 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
      "delete_auto_allocated_network", {"project_id": "p1"}),
     ("create_networks", {"label": "private", "cidr": "10.0.0.0/24", "num_networks": 1, "bridge": "br100",
                          "multi_host": None},
-     "create_networks_rpc", {"kwargs": {"label": "private", "cidr": "10.0.0.0/24", "num_networks": 1,
+     "networks.create_networks", {"kwargs": {"label": "private", "cidr": "10.0.0.0/24", "num_networks": 1,
                                         "bridge": "br100"}}),
     ("delete_network", {"uuid": NET_UUID, "fixed_range": None},
-     "delete_network_rpc", {"uuid": NET_UUID, "fixed_range": None}),
+     "networks.delete_network", {"uuid": NET_UUID, "fixed_range": None}),
     ("delete_network", {"fixed_range": "10.0.0.0/24"},
-     "delete_network_rpc", {"uuid": None, "fixed_range": "10.0.0.0/24"}),
+     "networks.delete_network", {"uuid": None, "fixed_range": "10.0.0.0/24"}),
     ("add_network_to_project", {"project_id": "p1", "network_uuid": None},
-     "add_network_to_project", {"project_id": "p1", "network_uuid": None}),
+     "networks.add_network_to_project", {"project_id": "p1", "network_uuid": None}),
     ("associate", {"network_uuid": NET_UUID, "associations": {"host": None, "project": "p2"}},
-     "associate", {"network_uuid": NET_UUID, "associations": {"host": None, "project": "p2"}}),
-    ("disassociate_network", {"network_uuid": NET_UUID}, "disassociate_network", {"network_uuid": NET_UUID}),
-    ("get_network", {"network_uuid": NET_UUID}, "get_network", {"network_uuid": NET_UUID}),
-    ("get_all_networks", {}, "get_all_networks", {}),
-    ("get_fixed_ip", {"id": 4}, "get_fixed_ip", {"id": 4}),
-    ("get_fixed_ip_by_address", {"address": "10.0.0.3"}, "get_fixed_ip_by_address", {"address": "10.0.0.3"}),
-    ("get_vifs_by_instance", {"instance_id": UUID}, "get_vifs_by_instance", {"instance_uuid": UUID}),
+     "networks.associate", {"network_uuid": NET_UUID, "associations": {"host": None, "project": "p2"}}),
+    ("disassociate_network", {"network_uuid": NET_UUID}, "networks.disassociate_network", {"network_uuid": NET_UUID}),
+    ("get_network", {"network_uuid": NET_UUID}, "queries.get_network", {"network_uuid": NET_UUID}),
+    ("get_all_networks", {}, "queries.get_all_networks", {}),
+    ("get_fixed_ip", {"id": 4}, "queries.get_fixed_ip", {"id": 4}),
+    ("get_fixed_ip_by_address", {"address": "10.0.0.3"}, "queries.get_fixed_ip_by_address", {"address": "10.0.0.3"}),
+    ("get_vifs_by_instance", {"instance_id": UUID}, "queries.get_vifs_by_instance", {"instance_uuid": UUID}),
     ("get_vif_by_mac_address", {"mac_address": "FA:16:3E:00:00:01"},
-     "get_vif_by_mac_address", {"mac_address": "fa:16:3e:00:00:01"}),
+     "queries.get_vif_by_mac_address", {"mac_address": "fa:16:3e:00:00:01"}),
     ("get_instance_uuids_by_ip_filter", {"filters": {"ip": "^10\\.0"}},
-     "get_instance_uuids_by_ip_filter", {"filters": {"ip": "^10\\.0"}}),
+     "queries.get_instance_uuids_by_ip_filter", {"filters": {"ip": "^10\\.0"}}),
     ("setup_networks_on_host", {"instance_id": 17, "host": "compute-1", "teardown": False},
      "setup_networks_on_host", {"instance": None, "instance_id": 17, "host": "compute-1", "teardown": False}),
     ("setup_networks_on_host", {"instance_id": 17, "host": "compute-1", "teardown": True,
                                 "instance": NOVA_INSTANCE},
      "setup_networks_on_host", {"instance": NOVA_INFO, "instance_id": 17, "host": "compute-1", "teardown": True}),
     ("rpc_setup_network_on_host", {"network_id": 2, "teardown": True},
-     "rpc_setup_network_on_host", {"network_id": 2, "teardown": True}),
+     "plumbing.setup_network_on_host", {"network_id": 2, "teardown": True}),
     ("set_network_host", {"network_ref": {"nova_object.name": "Network", "nova_object.data": {"id": 2}}},
-     "set_network_host", {"network_id": 2}),
-    ("set_network_host", {"network_ref": {"id": 2, "uuid": NET_UUID}}, "set_network_host", {"network_id": 2}),
+     "networks.set_network_host", {"network_id": 2}),
+    ("set_network_host", {"network_ref": {"id": 2, "uuid": NET_UUID}}, "networks.set_network_host", {"network_id": 2}),
     ("_rpc_allocate_fixed_ip", {"instance_id": UUID, "network_id": 2, "address": None, "vpn": False},
      "rpc_allocate_fixed_ip", {"instance_uuid": UUID, "network_id": 2, "address": None, "vpn": False}),
     ("deallocate_fixed_ip", {"address": "10.0.0.3", "host": "h", "instance": NOVA_INSTANCE},
@@ -124,23 +126,23 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
      "release_fixed_ip", {"address": "10.0.0.3", "mac": "fa:16:3e:00:00:01"}),
     ("release_dhcp", {"dev": "br100", "address": "10.0.0.3", "vif_address": "fa:16:3e:00:00:01"},
      "release_dhcp", {"dev": "br100", "address": "10.0.0.3", "vif_address": "fa:16:3e:00:00:01"}),
-    ("update_dns", {"network_ids": [1, 2]}, "update_dns", {"network_ids": [1, 2]}),
-    ("get_dns_domains", {}, "get_dns_domains", {}),
+    ("update_dns", {"network_ids": [1, 2]}, "plumbing.update_dns", {"network_ids": [1, 2]}),
+    ("get_dns_domains", {}, "dns.get_dns_domains", {}),
     ("add_dns_entry", {"address": "10.0.0.3", "name": "vm", "dns_type": "A", "domain": "example.org"},
-     "add_dns_entry", {"address": "10.0.0.3", "name": "vm", "dns_type": "A", "domain": "example.org"}),
+     "dns.add_dns_entry", {"address": "10.0.0.3", "name": "vm", "dns_type": "A", "domain": "example.org"}),
     ("modify_dns_entry", {"address": "10.0.0.4", "name": "vm", "domain": "example.org"},
-     "modify_dns_entry", {"address": "10.0.0.4", "name": "vm", "domain": "example.org"}),
+     "dns.modify_dns_entry", {"address": "10.0.0.4", "name": "vm", "domain": "example.org"}),
     ("delete_dns_entry", {"name": "vm", "domain": "example.org"},
-     "delete_dns_entry", {"name": "vm", "domain": "example.org"}),
-    ("delete_dns_domain", {"domain": "example.org"}, "delete_dns_domain", {"domain": "example.org"}),
+     "dns.delete_dns_entry", {"name": "vm", "domain": "example.org"}),
+    ("delete_dns_domain", {"domain": "example.org"}, "dns.delete_dns_domain", {"domain": "example.org"}),
     ("get_dns_entries_by_address", {"address": "10.0.0.3", "domain": "example.org"},
-     "get_dns_entries_by_address", {"address": "10.0.0.3", "domain": "example.org"}),
+     "dns.get_dns_entries_by_address", {"address": "10.0.0.3", "domain": "example.org"}),
     ("get_dns_entries_by_name", {"name": "vm", "domain": "example.org"},
-     "get_dns_entries_by_name", {"name": "vm", "domain": "example.org"}),
+     "dns.get_dns_entries_by_name", {"name": "vm", "domain": "example.org"}),
     ("create_private_dns_domain", {"domain": "example.org", "av_zone": "nova"},
-     "create_private_dns_domain", {"domain": "example.org", "av_zone": "nova"}),
+     "dns.create_private_dns_domain", {"domain": "example.org", "av_zone": "nova"}),
     ("create_public_dns_domain", {"domain": "example.org", "project": "p1"},
-     "create_public_dns_domain", {"domain": "example.org", "project": "p1"}),
+     "dns.create_public_dns_domain", {"domain": "example.org", "project": "p1"}),
     ("allocate_floating_ip", {"project_id": "p1", "auto_assigned": False, "pool": "nova"},
      "allocate_floating_ip", {"project_id": "p1", "auto_assigned": False, "pool": "nova"}),
     ("deallocate_floating_ip", {"address": "172.24.4.9", "affect_auto_assigned": True},
@@ -156,16 +158,16 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
                                      "interface": "eth0", "instance_uuid": UUID}),
     ("_disassociate_floating_ip", {"address": "172.24.4.9", "interface": None, "instance_uuid": UUID},
      "disassociate_floating_ip_local", {"address": "172.24.4.9", "interface": None, "instance_uuid": UUID}),
-    ("get_floating_ip", {"id": 3}, "get_floating_ip", {"id": 3}),
-    ("get_floating_ip_pools", {}, "get_floating_ip_pools", {}),
-    ("get_floating_pools", {}, "get_floating_pools", {}),
-    ("get_floating_ip_by_address", {"address": "172.24.4.9"}, "get_floating_ip_by_address",
+    ("get_floating_ip", {"id": 3}, "queries.get_floating_ip", {"id": 3}),
+    ("get_floating_ip_pools", {}, "queries.get_floating_ip_pools", {}),
+    ("get_floating_pools", {}, "queries.get_floating_pools", {}),
+    ("get_floating_ip_by_address", {"address": "172.24.4.9"}, "queries.get_floating_ip_by_address",
      {"address": "172.24.4.9"}),
-    ("get_floating_ips_by_project", {}, "get_floating_ips_by_project", {}),
+    ("get_floating_ips_by_project", {}, "queries.get_floating_ips_by_project", {}),
     ("get_floating_ips_by_fixed_address", {"fixed_address": "10.0.0.3"},
-     "get_floating_ips_by_fixed_address", {"fixed_address": "10.0.0.3"}),
+     "queries.get_floating_ips_by_fixed_address", {"fixed_address": "10.0.0.3"}),
     ("get_instance_id_by_floating_address", {"address": "172.24.4.9"},
-     "get_instance_id_by_floating_address", {"address": "172.24.4.9"}),
+     "queries.get_instance_id_by_floating_address", {"address": "172.24.4.9"}),
     ("migrate_instance_start", {"instance_uuid": UUID, "rxtx_factor": 1.0, "project_id": "p1", "source": "a",
                                 "dest": "b", "floating_addresses": ["172.24.4.9"], "host": "a"},
      "migrate_instance_start", {"instance_uuid": UUID, "rxtx_factor": 1.0, "project_id": "p1", "source": "a",
@@ -178,9 +180,18 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
 ]
 
 
+def declared(path: str) -> Any:
+    """The ManagerAPI declaration of ``path`` (``allocate_for_instance``, ``queries.get_network``)."""
+    owner: Any = ManagerAPI
+    *parts, name = path.split(".")
+    for part in parts:
+        owner = typing.get_type_hints(owner)[part]
+    return getattr(owner, name)
+
+
 def manager_arguments(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     """The call's arguments by parameter name, as the ManagerAPI declares them."""
-    bound = inspect.signature(getattr(ManagerAPI, name)).bind(None, *args, **kwargs)
+    bound = inspect.signature(declared(name)).bind(None, *args, **kwargs)
     values = dict(bound.arguments)
     values.pop("self")
     values.pop("context")
@@ -202,22 +213,29 @@ def test_wire_to_manager(endpoint: NetworkEndpoint, stub: StubManager, wire_meth
     assert manager_arguments(manager_method, call.args, call.kwargs) == expected
 
 
+def resolve(manager: Any, path: str) -> Any:
+    for part in path.split("."):
+        manager = getattr(manager, part, None)
+    return manager
+
+
 @pytest.mark.parametrize("manager_cls", [FlatManager, FlatDHCPManager, VlanManager])
 def test_calls_fit_the_real_managers(endpoint: NetworkEndpoint, stub: StubManager, manager_cls: type) -> None:
+    manager = manager_cls(host="h", driver=RecordingDriver())
     for wire_method, wire_kwargs, _, _ in CASES:
         call_wire(endpoint, wire_method, ADMIN, **wire_kwargs)
     for call in stub.calls:
-        method = getattr(manager_cls, call.name, None)
+        method = resolve(manager, call.name)
         if method is None:
             # nova's FlatManager had no FloatingIP mixin either; the endpoint
             # answers these with InvalidRequest (test below).
             assert manager_cls is FlatManager and call.name.endswith("_floating_ip_local")
             continue
-        inspect.signature(method).bind(None, *call.args, **call.kwargs)
+        inspect.signature(method).bind(*call.args, **call.kwargs)
 
 
 def test_methods_the_manager_lacks_are_invalid_requests() -> None:
-    endpoint = NetworkEndpoint(FlatManager(host="h", driver=None, peers=None))
+    endpoint = NetworkEndpoint(FlatManager(host="h", driver=RecordingDriver(), peers=None))
     with pytest.raises(dispatcher.ExpectedException) as info:
         call_wire(endpoint, "_associate_floating_ip", ADMIN, floating_address="172.24.4.9",
                   fixed_address="10.0.0.3", interface=None, instance_uuid=UUID)
@@ -229,8 +247,10 @@ def test_every_served_method_has_a_case_and_the_table_matches() -> None:
     served = set(NetworkEndpoint.served_methods())
     assert served == set(METHODS)
     assert {c[0] for c in CASES} == set(METHODS) - {"get_backdoor_port"}
+    for wire_method, _, manager_method, _ in CASES:
+        assert METHODS[wire_method].manager_method == manager_method, wire_method
     for info in METHODS.values():
-        assert hasattr(ManagerAPI, info.manager_method) or info.name == "get_backdoor_port"
+        assert info.name == "get_backdoor_port" or callable(declared(info.manager_method))
 
 
 def test_access_policy_allows_exactly_the_exposed_methods() -> None:
@@ -346,7 +366,7 @@ def test_a_peer_timeout_is_service_unavailable(endpoint: NetworkEndpoint, stub: 
 
 
 def test_unexpected_errors_propagate(endpoint: NetworkEndpoint, stub: StubManager) -> None:
-    stub.raises["get_all_networks"] = ZeroDivisionError("bug")
+    stub.raises["queries.get_all_networks"] = ZeroDivisionError("bug")
     with pytest.raises(ZeroDivisionError):
         call_wire(endpoint, "get_all_networks", ADMIN)
 
@@ -355,7 +375,7 @@ def test_unknown_arguments_are_ignored_and_logged(endpoint: NetworkEndpoint, stu
                                                  caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("DEBUG", logger="novanet.rpc.endpoint")
     call_wire(endpoint, "get_fixed_ip", ADMIN, id=1, newer_flag=True)
-    assert stub.names() == ["get_fixed_ip"]
+    assert stub.names() == ["queries.get_fixed_ip"]
     assert any("ignored arguments newer_flag" in r.getMessage() for r in caplog.records)
 
 

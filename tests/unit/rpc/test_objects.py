@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from novanet import exception
-from novanet.manager.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetwork
 from novanet.rpc import objects
 from novanet.rpc.wire import BadValue
 from tests.unit.rpc.stub import NET_UUID, UUID, UUID2

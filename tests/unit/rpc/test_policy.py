@@ -10,7 +10,7 @@ import pytest
 
 from novanet import exception
 from novanet.rpc import policy
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from novanet.rpc.versions import METHODS
 
 SAMPLE = pathlib.Path(__file__).parents[3] / "etc" / "novanet" / "policy.yaml.sample"
@@ -19,7 +19,7 @@ SAMPLE = pathlib.Path(__file__).parents[3] / "etc" / "novanet" / "policy.yaml.sa
 def test_every_method_has_a_rule_with_its_wire_names() -> None:
     names = {r.name for r in policy.list_rules()}
     for info in METHODS.values():
-        assert policy.rule_name(info.manager_method) in names, info.name
+        assert policy.rule_name(info.policy_rule) in names, info.name
     documented = {op["path"] for r in policy.list_rules() if hasattr(r, "operations") for op in r.operations}
     assert documented == {f"network.{name}" for name in METHODS}
 

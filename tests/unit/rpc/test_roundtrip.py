@@ -17,7 +17,7 @@ from novanet.conf import CONF
 from novanet.model import NetworkInfo
 from novanet.rpc import transport
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import RequestContext, get_admin_context
+from novanet.context import RequestContext, get_admin_context
 from novanet.rpc.endpoints import BaseEndpoint, NetworkEndpoint
 from novanet.rpc.messaging import oslo_messaging
 from tests.fixtures.wait import wait_until
@@ -80,7 +80,7 @@ def test_allocate_round_trip(api: NetworkAPI, stub: StubManager) -> None:
 
 
 def test_typed_error_arrives_as_the_same_class_with_a_clean_message(api: NetworkAPI, stub: StubManager) -> None:
-    stub.raises["get_instance_nw_info"] = exception.InstanceNotFound(instance_id=UUID)
+    stub.raises["nw_info.get_instance_nw_info"] = exception.InstanceNotFound(instance_id=UUID)
     with pytest.raises(exception.InstanceNotFound) as info:
         api.get_instance_nw_info(ADMIN, UUID)
     assert type(info.value) is exception.InstanceNotFound
@@ -122,7 +122,7 @@ def test_casts_fanout_and_ping(api: NetworkAPI, stub: StubManager) -> None:
     assert api.ping(ADMIN, "hello", host="host-a") == {"service": "network", "arg": "hello"}
     api.lease_fixed_ip(ADMIN, "host-a", "10.0.0.3", "fa:16:3e:00:00:01")
     api.update_dns(RequestContext(project_id="p1"), [4])
-    wait_until(lambda: {"lease_fixed_ip", "update_dns"} <= set(stub.names()), timeout=10)
-    assert stub.last("update_dns").context.is_admin
+    wait_until(lambda: {"lease_fixed_ip", "plumbing.update_dns"} <= set(stub.names()), timeout=10)
+    assert stub.last("plumbing.update_dns").context.is_admin
     assert stub.last("lease_fixed_ip").kwargs == {} and stub.last("lease_fixed_ip").args[1:] == (
         "10.0.0.3", "fa:16:3e:00:00:01")

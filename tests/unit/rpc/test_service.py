@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from novanet.rpc.client import NetworkAPI
-from novanet.rpc.context import get_admin_context
+from novanet.context import get_admin_context
 from novanet.service import Service
 from tests.fixtures.wait import wait_until
 from tests.unit.rpc.stub import UUID, StubManager

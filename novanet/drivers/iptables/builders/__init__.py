@@ -4,8 +4,8 @@ Each builder takes records from :mod:`novanet.drivers.base` (``NetworkSpec``,
 ``FloatingForward``) and a :class:`RuleConfig`, and returns a tuple of
 :class:`~novanet.drivers.iptables.model.ChainSpec` /
 :class:`~novanet.drivers.iptables.model.RuleSpec`. They never touch the
-manager; the caller hands their result to
-:meth:`IptablesManager.ensure(tag, items) <novanet.drivers.iptables.manager.IptablesManager.ensure>`
+firewall; the caller hands their result to
+:meth:`IptablesFirewall.ensure(tag, items) <novanet.drivers.iptables.firewall.IptablesFirewall.ensure>`
 under a tag that names the fact (``network_tag``, ``floating_tag``), which
 makes re-applying idempotent and replacing (re-association) exact.
 
@@ -17,11 +17,11 @@ model compares equal to the kernel at a restart without parsing.
 Typical use by a driver facade::
 
     cfg = RuleConfig.from_conf()
-    with manager.defer_apply():
-        manager.ensure(network_tag(net), network_rules(net, cfg))
-        manager.ensure(ISOLATION_TAG, project_isolation_rules(all_networks, cfg))
-    manager.ensure(floating_tag(fwd.floating), floating_forward_rules(fwd, cfg))
-    manager.apply()
+    with firewall.defer_apply():
+        firewall.ensure(network_tag(net), network_rules(net, cfg))
+        firewall.ensure(ISOLATION_TAG, project_isolation_rules(all_networks, cfg))
+    firewall.ensure(floating_tag(fwd.floating), floating_forward_rules(fwd, cfg))
+    firewall.apply()
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ __all__ = [
 
 
 def network_tag(net: NetworkSpec) -> str:
-    """The manager tag that owns a network's rules."""
+    """The firewall tag that owns a network's rules."""
     return f"network:{net.uuid}"
 
 

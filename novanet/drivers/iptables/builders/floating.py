@@ -26,12 +26,12 @@ chosen by the low bits of an address, matched with a non-contiguous mask
 
 An association then rewrites three chains of about n/buckets rules; the
 dispatch rules and bucket chains are shared by the floating IPs of a bucket
-(the manager reference-counts them through the tags) and disappear with the
+(the firewall reference-counts them through the tags) and disappear with the
 last one. Address matching per connection (NAT rules only see the first
 packet) drops from n rules to at most buckets + n/buckets.
 
 Re-association: the rules of one floating address are owned by
-``floating_tag(F)``; :meth:`IptablesManager.ensure` with that tag replaces
+``floating_tag(F)``; :meth:`IptablesFirewall.ensure` with that tag replaces
 them, so a new fixed address never leaves the old rules behind (nova bug
 1133527).
 """
@@ -49,7 +49,7 @@ __all__ = ["floating_forward_rules", "floating_tag"]
 
 
 def floating_tag(floating: str) -> str:
-    """The manager tag that owns a floating address's rules."""
+    """The firewall tag that owns a floating address's rules."""
     return f"floating:{floating}"
 
 

@@ -27,7 +27,7 @@ conntrack's DNAT state also covers that connection's replies). Replies of
 allowed connections flow back through the uplink or the same project. 3 rules
 per project bridge; numbering is recomputed from the whole set, so the
 caller passes every network of the host and owns the result under
-:data:`ISOLATION_TAG`; the manager then rewrites only the rules that moved.
+:data:`ISOLATION_TAG`; the firewall then rewrites only the rules that moved.
 
 A bridge claimed by networks of different projects, and networks without a
 project, are left unmarked (treated as outside), with a warning.

@@ -17,16 +17,13 @@ from __future__ import annotations
 from novanet import exception
 from novanet.drivers.base import NetworkSpec
 from novanet.drivers.linux_net import names
-from novanet.drivers.linux_net.config import LinkConfig
-from novanet.drivers.linux_net.links import Links
 from novanet.drivers.linux_net.plan_segment import VlanSpec
-from novanet.drivers.linux_net.segments.base import Plugged
+from novanet.drivers.linux_net.segments.base import SegmentDevice
 
 
-class VlanSegment:
-    def __init__(self, links: Links, config: LinkConfig) -> None:
-        self.links = links
-        self.config = config
+class VlanSegment(SegmentDevice):
+    def device_name(self, segment: int) -> str:
+        return names.vlan_ifname(segment)
 
     def supported(self) -> bool:
         """Whether the kernel can create 802.1Q devices here."""
@@ -42,18 +39,7 @@ class VlanSegment:
             )
         return VlanSpec(vlan=network.vlan, parent=parent, mac=mac, mtu=network.mtu)
 
-    def plug(self, network: NetworkSpec, mac: str | None = None) -> Plugged:
+    def ensure_device(self, network: NetworkSpec, mac: str | None) -> str:
         spec = self.spec(network, mac)
         self.links.ensure_vlan(spec)
-        self.links.ensure_bridge(network.bridge, spec.name, mtu=network.mtu)
-        return Plugged(bridge=network.bridge, uplink=spec.name)
-
-    def unplug(self, network: NetworkSpec) -> None:
-        self.links.remove_bridge(network.bridge)
-        if network.vlan is not None:
-            self.links.remove_device(names.vlan_ifname(network.vlan))
-
-    def devices(self, network: NetworkSpec) -> tuple[str, ...]:
-        if network.vlan is None:
-            return (network.bridge,)
-        return (network.bridge, names.vlan_ifname(network.vlan))
+        return spec.name

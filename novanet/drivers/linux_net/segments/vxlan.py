@@ -20,14 +20,16 @@ from novanet.drivers.linux_net import names
 from novanet.drivers.linux_net.config import LinkConfig
 from novanet.drivers.linux_net.links import Links
 from novanet.drivers.linux_net.plan_segment import VxlanSpec
-from novanet.drivers.linux_net.segments.base import Plugged
+from novanet.drivers.linux_net.segments.base import SegmentDevice
 
 
-class VxlanSegment:
+class VxlanSegment(SegmentDevice):
     def __init__(self, links: Links, config: LinkConfig) -> None:
         config.validate()
-        self.links = links
-        self.config = config
+        super().__init__(links, config)
+
+    def device_name(self, segment: int) -> str:
+        return names.vxlan_ifname(segment)
 
     def spec(self, network: NetworkSpec) -> VxlanSpec:
         if network.vlan is None:
@@ -44,18 +46,7 @@ class VxlanSegment:
             mtu=network.mtu,
         )
 
-    def plug(self, network: NetworkSpec, mac: str | None = None) -> Plugged:
+    def ensure_device(self, network: NetworkSpec, mac: str | None) -> str:
         spec = self.spec(network)
         self.links.ensure_vxlan(spec)
-        self.links.ensure_bridge(network.bridge, spec.name, mtu=network.mtu)
-        return Plugged(bridge=network.bridge, uplink=spec.name)
-
-    def unplug(self, network: NetworkSpec) -> None:
-        self.links.remove_bridge(network.bridge)
-        if network.vlan is not None:
-            self.links.remove_device(names.vxlan_ifname(network.vlan))
-
-    def devices(self, network: NetworkSpec) -> tuple[str, ...]:
-        if network.vlan is None:
-            return (network.bridge,)
-        return (network.bridge, names.vxlan_ifname(network.vlan))
+        return spec.name

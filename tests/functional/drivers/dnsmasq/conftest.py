@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from novanet.drivers.base import DhcpHost, NetworkSpec
-from novanet.drivers.dnsmasq import DnsmasqManager, DnsmasqSettings
+from novanet.drivers.dnsmasq import DnsmasqSupervisor, DnsmasqSettings
 from tests.fixtures.netns import Namespace
 from tests.fixtures.services import require_tool
 from tests.fixtures.wait import wait_until
@@ -85,14 +85,14 @@ class DhcpLab:
     events: str
     leases: str
     settings: DnsmasqSettings
-    managers: list[tuple[DnsmasqManager, NetworkSpec]] = dataclasses.field(default_factory=list)
+    supervisors: list[tuple[DnsmasqSupervisor, NetworkSpec]] = dataclasses.field(default_factory=list)
     _ports: int = 0
 
-    def manager(self, network: NetworkSpec, **overrides: object) -> DnsmasqManager:
-        """A real manager for ``network``; its dnsmasq is stopped after the test."""
-        mgr = DnsmasqManager(dataclasses.replace(self.settings, **overrides))  # type: ignore[arg-type]
-        self.managers.append((mgr, network))
-        return mgr
+    def supervisor(self, network: NetworkSpec, **overrides: object) -> DnsmasqSupervisor:
+        """A real supervisor for ``network``; its dnsmasq is stopped after the test."""
+        supervisor = DnsmasqSupervisor(dataclasses.replace(self.settings, **overrides))  # type: ignore[arg-type]
+        self.supervisors.append((supervisor, network))
+        return supervisor
 
     def plug(self, mac: str, bridge: str = BRIDGE) -> str:
         """A new veth in the instance namespace with ``mac``, its peer on ``bridge``."""
@@ -177,9 +177,9 @@ def dhcp_lab(netns_factory: Callable[[str], Namespace]) -> Iterator[DhcpLab]:
     try:
         yield lab
     finally:
-        for mgr, network in lab.managers:
+        for supervisor, network in lab.supervisors:
             try:
-                mgr.remove_network(network)
+                supervisor.remove_network(network)
             except Exception as err:  # noqa: BLE001 - teardown must go on
                 print(f"teardown: {err}")
         shutil.rmtree(workdir, ignore_errors=True)

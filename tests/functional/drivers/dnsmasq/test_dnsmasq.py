@@ -1,4 +1,4 @@
-"""dnsmasq serving real DHCP clients in namespaces, driven by DnsmasqManager."""
+"""dnsmasq serving real DHCP clients in namespaces, driven by DnsmasqSupervisor."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 
 from novanet import exception
 from novanet.drivers.base import DhcpLease
-from novanet.drivers.dnsmasq import DnsmasqManager, ProcessState, render_leases
+from novanet.drivers.dnsmasq import DnsmasqSupervisor, ProcessState, render_leases
 from novanet.drivers.dnsmasq.privileged import read_process
-from novanet.drivers.dnsmasq.render import host_file_name
+from novanet.drivers.dnsmasq.paths import host_file_name
 from tests.fixtures.wait import wait_until
 from tests.functional.drivers.dnsmasq import dhcpprobe
 from tests.functional.drivers.dnsmasq.conftest import (
@@ -38,8 +38,8 @@ def wait_offer(lab: DhcpLab, ifname: str, mac: str, address: str) -> None:
                message=f"{address} never offered to {mac}")
 
 
-def current_pid(mgr: DnsmasqManager, network: object) -> int:
-    status = mgr.status(network)  # type: ignore[arg-type]
+def current_pid(supervisor: DnsmasqSupervisor, network: object) -> int:
+    status = supervisor.status(network)  # type: ignore[arg-type]
     assert status.state is ProcessState.CURRENT, status
     assert status.pid is not None
     return status.pid
@@ -49,7 +49,7 @@ def test_dhclient_gets_its_entry_renews_and_script_sees_add(dhcp_lab: DhcpLab) -
     net = make_network()
     h1 = host(1)
     ifname = dhcp_lab.plug(h1.mac)
-    dhcp_lab.manager(net).ensure_network(net, [h1])
+    dhcp_lab.supervisor(net).ensure_network(net, [h1])
 
     client = dhcp_lab.dhclient(ifname)
 
@@ -64,27 +64,27 @@ def test_dhclient_gets_its_entry_renews_and_script_sees_add(dhcp_lab: DhcpLab) -
 
 def test_host_added_while_running_is_served_by_the_same_process(dhcp_lab: DhcpLab) -> None:
     net = make_network()
-    mgr = dhcp_lab.manager(net)
-    mgr.ensure_network(net, [host(1)])
-    pid = current_pid(mgr, net)
+    supervisor = dhcp_lab.supervisor(net)
+    supervisor.ensure_network(net, [host(1)])
+    pid = current_pid(supervisor, net)
     h2 = host(2)
     ifname = dhcp_lab.plug(h2.mac)
     assert offered(dhcp_lab, ifname, h2.mac) is None  # static range: unknown MACs get nothing
 
-    mgr.add_host(net, h2)
+    supervisor.add_host(net, h2)
 
     wait_offer(dhcp_lab, ifname, h2.mac, h2.address)
-    assert current_pid(mgr, net) == pid
-    for path in (os.path.join(mgr.paths(net).hostsdir, host_file_name(h2.mac)), mgr.paths(net).hostsfile):
+    assert current_pid(supervisor, net) == pid
+    for path in (os.path.join(supervisor.paths(net).hostsdir, host_file_name(h2.mac)), supervisor.paths(net).hostsfile):
         assert os.stat(path).st_mode & 0o777 == 0o644
 
 
 def test_removed_host_is_released_refused_and_not_offered(dhcp_lab: DhcpLab) -> None:
     net = make_network()
-    mgr = dhcp_lab.manager(net)
+    supervisor = dhcp_lab.supervisor(net)
     h1 = host(1)
     ifname = dhcp_lab.plug(h1.mac)
-    mgr.ensure_network(net, [h1])
+    supervisor.ensure_network(net, [h1])
     client = dhcp_lab.dhclient(ifname)
     wait_until(lambda: dhcp_lab.has_event("add", h1.mac, h1.address), timeout=5)
     os.kill(client.pid, signal.SIGTERM)
@@ -92,7 +92,7 @@ def test_removed_host_is_released_refused_and_not_offered(dhcp_lab: DhcpLab) -> 
     before = dhcpprobe.renew(dhcp_lab.inst.name, ifname, h1.mac, h1.address, SERVER)
     assert before is not None and before.message_type == dhcpprobe.ACK
 
-    mgr.remove_host(net, h1)
+    supervisor.remove_host(net, h1)
 
     wait_until(lambda: dhcp_lab.has_event("del", h1.mac, h1.address), timeout=5)
     after = dhcpprobe.renew(dhcp_lab.inst.name, ifname, h1.mac, h1.address, SERVER)
@@ -102,55 +102,55 @@ def test_removed_host_is_released_refused_and_not_offered(dhcp_lab: DhcpLab) -> 
 
 def test_address_of_a_removed_host_serves_its_next_owner(dhcp_lab: DhcpLab) -> None:
     net = make_network()
-    mgr = dhcp_lab.manager(net)
+    supervisor = dhcp_lab.supervisor(net)
     h1 = host(1)
     h2 = host(2, address=h1.address)
     if1, if2 = dhcp_lab.plug(h1.mac), dhcp_lab.plug(h2.mac)
-    mgr.ensure_network(net, [h1])
-    pid = current_pid(mgr, net)
+    supervisor.ensure_network(net, [h1])
+    pid = current_pid(supervisor, net)
     wait_offer(dhcp_lab, if1, h1.mac, h1.address)
 
-    mgr.remove_host(net, h1)
-    mgr.add_host(net, h2)
+    supervisor.remove_host(net, h1)
+    supervisor.add_host(net, h2)
 
     wait_offer(dhcp_lab, if2, h2.mac, h1.address)
     assert offered(dhcp_lab, if1, h1.mac) is None
-    assert current_pid(mgr, net) == pid  # a SIGHUP, not a restart
-    assert mgr.hosts_dir(net).is_clean()
+    assert current_pid(supervisor, net) == pid  # a SIGHUP, not a restart
+    assert supervisor.hosts_dir(net).is_clean()
 
 
 def test_dead_dnsmasq_is_restarted(dhcp_lab: DhcpLab) -> None:
     net = make_network()
-    mgr = dhcp_lab.manager(net)
+    supervisor = dhcp_lab.supervisor(net)
     h1 = host(1)
     ifname = dhcp_lab.plug(h1.mac)
-    mgr.ensure_network(net, [h1])
-    pid = current_pid(mgr, net)
+    supervisor.ensure_network(net, [h1])
+    pid = current_pid(supervisor, net)
     os.kill(pid, signal.SIGKILL)
-    wait_until(lambda: not mgr.is_running(net), timeout=5)
+    wait_until(lambda: not supervisor.is_running(net), timeout=5)
 
-    mgr.ensure_network(net, [h1])
+    supervisor.ensure_network(net, [h1])
 
-    assert current_pid(mgr, net) != pid
+    assert current_pid(supervisor, net) != pid
     wait_offer(dhcp_lab, ifname, h1.mac, h1.address)
 
 
 def test_a_stale_pid_is_never_signalled(dhcp_lab: DhcpLab) -> None:
     net = make_network()
-    mgr = dhcp_lab.manager(net)
-    paths = mgr.paths(net)
+    supervisor = dhcp_lab.supervisor(net)
+    paths = supervisor.paths(net)
     os.makedirs(paths.hostsdir)
     bystander = dhcp_lab.host.popen(["sleep", "60"])
     with open(paths.pid, "w", encoding="utf-8") as handle:
         handle.write(f"{bystander.pid}\n")
-    assert not mgr.is_running(net)
+    assert not supervisor.is_running(net)
 
-    mgr.ensure_network(net, [host(1)])
-    pid = current_pid(mgr, net)
+    supervisor.ensure_network(net, [host(1)])
+    pid = current_pid(supervisor, net)
     assert pid != bystander.pid
     with open(paths.pid, "w", encoding="utf-8") as handle:
         handle.write(f"{bystander.pid}\n")
-    mgr.remove_network(net)
+    supervisor.remove_network(net)
 
     assert bystander.poll() is None, "an unrelated process was signalled"
     assert os.path.exists(f"/proc/{pid}")  # our dnsmasq was not found either, so it still runs
@@ -161,10 +161,10 @@ def test_changed_flags_restart_dnsmasq(dhcp_lab: DhcpLab) -> None:
     net = make_network()
     h1 = host(1)
     ifname = dhcp_lab.plug(h1.mac)
-    first = dhcp_lab.manager(net)
+    first = dhcp_lab.supervisor(net)
     first.ensure_network(net, [h1])
     old_pid = current_pid(first, net)
-    second = dhcp_lab.manager(net, dhcp_lease_time=600)
+    second = dhcp_lab.supervisor(net, dhcp_lease_time=600)
     assert second.status(net).state is ProcessState.OUTDATED
 
     second.ensure_network(net, [h1])
@@ -179,7 +179,7 @@ def test_single_default_gateway_gives_a_route_to_first_vifs_only(dhcp_lab: DhcpL
     net = make_network(gateway="10.77.0.254")
     first, other = host(1), host(2, default_route=False)
     if1, if2 = dhcp_lab.plug(first.mac), dhcp_lab.plug(other.mac)
-    dhcp_lab.manager(net, use_single_default_gateway=True).ensure_network(net, [first, other])
+    dhcp_lab.supervisor(net, use_single_default_gateway=True).ensure_network(net, [first, other])
 
     one = dhcpprobe.discover(dhcp_lab.inst.name, if1, first.mac)
     two = dhcpprobe.discover(dhcp_lab.inst.name, if2, other.mac)
@@ -193,7 +193,7 @@ def test_ipv6_network_gets_router_advertisements(dhcp_lab: DhcpLab) -> None:
     net = make_network(cidr_v6="fd00:77::/64", gateway_v6="fd00:77::1")
     h1 = host(1)
     ifname = dhcp_lab.plug(h1.mac)
-    dhcp_lab.manager(net, use_ipv6=True).ensure_network(net, [h1])
+    dhcp_lab.supervisor(net, use_ipv6=True).ensure_network(net, [h1])
 
     def slaac() -> bool:
         out = dhcp_lab.inst.run(["ip", "-6", "addr", "show", "dev", ifname, "scope", "global"]).stdout
@@ -206,22 +206,22 @@ def test_ipv6_network_gets_router_advertisements(dhcp_lab: DhcpLab) -> None:
 
 def test_multi_host_dns_names_follow_update_dns_without_reload(dhcp_lab: DhcpLab) -> None:
     net = make_network(multi_host=True)
-    mgr = dhcp_lab.manager(net)
+    supervisor = dhcp_lab.supervisor(net)
     h1, h2 = host(1), host(2)
-    mgr.ensure_network(net, [h1])
-    pid = current_pid(mgr, net)
+    supervisor.ensure_network(net, [h1])
+    pid = current_pid(supervisor, net)
     ifname = dhcp_lab.plug("02:00:00:00:00:99")
     dhcp_lab.inst.run(["ip", "addr", "add", "10.77.0.200/24", "dev", ifname])
 
-    mgr.update_dns(net, [h1, h2])
+    supervisor.update_dns(net, [h1, h2])
     wait_until(lambda: dhcpprobe.query_a(dhcp_lab.inst.name, SERVER, "vm2.novalocal") == [h2.address],
                timeout=5)
-    mgr.update_dns(net, [dataclasses.replace(h1, address="10.77.0.50")])
+    supervisor.update_dns(net, [dataclasses.replace(h1, address="10.77.0.50")])
 
     wait_until(lambda: dhcpprobe.query_a(dhcp_lab.inst.name, SERVER, "vm1.novalocal") == ["10.77.0.50"],
                timeout=5)
     assert not dhcpprobe.query_a(dhcp_lab.inst.name, SERVER, "vm2.novalocal")
-    assert current_pid(mgr, net) == pid
+    assert current_pid(supervisor, net) == pid
 
 
 def test_init_host_converges_and_a_second_run_changes_nothing(dhcp_lab: DhcpLab) -> None:
@@ -230,10 +230,10 @@ def test_init_host_converges_and_a_second_run_changes_nothing(dhcp_lab: DhcpLab)
     net2 = make_network(id=8, bridge="brdhcp2", cidr="10.78.0.0/24", gateway="10.78.0.1",
                         dhcp_server="10.78.0.1", dhcp_start="10.78.0.2")
     h1, h2, h3 = host(1), host(2), host(3, address="10.78.0.13")
-    mgr = dhcp_lab.manager(net1)
-    dhcp_lab.managers.append((mgr, net2))
+    supervisor = dhcp_lab.supervisor(net1)
+    dhcp_lab.supervisors.append((supervisor, net2))
     # Leftovers: a host no fact backs, and the files of a network that is gone.
-    mgr.ensure_network(net1, [h1, host(4)])
+    supervisor.ensure_network(net1, [h1, host(4)])
     root = dhcp_lab.settings.networks_path
     os.makedirs(os.path.join(root, "novanet-brgone.hostsdir"))
     with open(os.path.join(root, "novanet-brgone.pid"), "w", encoding="utf-8") as handle:
@@ -244,21 +244,21 @@ def test_init_host_converges_and_a_second_run_changes_nothing(dhcp_lab: DhcpLab)
     if4 = dhcp_lab.plug(host(4).mac)
     state = [(net1, [h1, h2]), (net2, [h3])]
 
-    mgr.init_host(state)
+    supervisor.init_host(state)
 
-    served = DnsmasqManager(dhcp_lab.settings).hosts_dir(net1).live()
+    served = DnsmasqSupervisor(dhcp_lab.settings).hosts_dir(net1).live()
     assert sorted(served) == sorted(host_file_name(h.mac) for h in (h1, h2))
-    assert os.listdir(mgr.paths(net1).hostsdir) == []  # consolidated into the base file
+    assert os.listdir(supervisor.paths(net1).hostsdir) == []  # consolidated into the base file
     assert sorted(os.listdir(root)) == sorted(["unrelated.txt"] + [
         f"novanet-{br}.{s}" for br in ("brdhcp", "brdhcp2") for s in ("dhcphosts", "hostsdir", "opts", "pid")])
     wait_offer(dhcp_lab, if1, h1.mac, h1.address)
     wait_offer(dhcp_lab, if3, h3.mac, h3.address)
     assert offered(dhcp_lab, if4, host(4).mac) is None
-    before = snapshot(root), current_pid(mgr, net1), current_pid(mgr, net2)
+    before = snapshot(root), current_pid(supervisor, net1), current_pid(supervisor, net2)
 
-    mgr.init_host(state)
+    supervisor.init_host(state)
 
-    assert (snapshot(root), current_pid(mgr, net1), current_pid(mgr, net2)) == before
+    assert (snapshot(root), current_pid(supervisor, net1), current_pid(supervisor, net2)) == before
 
 
 def snapshot(root: str) -> dict[str, tuple[int, int]]:
@@ -272,19 +272,19 @@ def snapshot(root: str) -> dict[str, tuple[int, int]]:
 
 def test_dnsmasq_that_cannot_start_raises_a_typed_error(dhcp_lab: DhcpLab) -> None:
     net = make_network(dhcp_server="10.77.0.99")  # not an address of the bridge
-    mgr = dhcp_lab.manager(net)
+    supervisor = dhcp_lab.supervisor(net)
 
     with pytest.raises(exception.ProcessExecutionError, match="10.77.0.99"):
-        mgr.ensure_network(net, [host(1)])
-    assert not mgr.is_running(net)
+        supervisor.ensure_network(net, [host(1)])
+    assert not supervisor.is_running(net)
 
 
 def test_release_needs_the_device_and_reports_failure(dhcp_lab: DhcpLab) -> None:
     missing = make_network(bridge="brmissing")
-    dhcp_lab.manager(missing).release(missing, "10.77.0.11", "02:00:00:00:00:01")  # nothing to release
+    dhcp_lab.supervisor(missing).release(missing, "10.77.0.11", "02:00:00:00:00:01")  # nothing to release
 
     net = make_network()
-    failing = dhcp_lab.manager(net, release_binary="/bin/false")
+    failing = dhcp_lab.supervisor(net, release_binary="/bin/false")
     with pytest.raises(exception.NetworkDhcpReleaseFailed):
         failing.release(net, "10.77.0.11", "02:00:00:00:00:01")
 
@@ -293,14 +293,14 @@ def test_dhcp_release_runs_inside_the_namespace(dhcp_lab: DhcpLab) -> None:
     # The bridge exists only in the lab's namespace; seen from ours it does not.
     assert subprocess.run(["ip", "link", "show", "brdhcp"], capture_output=True, check=False).returncode != 0
     net = make_network()
-    mgr = dhcp_lab.manager(net)
+    supervisor = dhcp_lab.supervisor(net)
     h1 = host(1)
     ifname = dhcp_lab.plug(h1.mac)
-    mgr.ensure_network(net, [h1])
+    supervisor.ensure_network(net, [h1])
     dhcp_lab.dhclient(ifname)
     wait_until(lambda: dhcp_lab.has_event("add", h1.mac, h1.address), timeout=5)
 
-    mgr.release(net, h1.address, h1.mac)
+    supervisor.release(net, h1.address, h1.mac)
 
     wait_until(lambda: dhcp_lab.has_event("del", h1.mac, h1.address), timeout=5)
 
@@ -310,11 +310,11 @@ def test_leases_rendered_for_init_are_loaded_by_dnsmasq(dhcp_lab: DhcpLab) -> No
     h1 = host(1)
     with open(dhcp_lab.leases, "w", encoding="utf-8") as handle:
         handle.write(render_leases([DhcpLease(int(time.time()) + 3600, h1.mac, h1.address, h1.hostname)]))
-    mgr = dhcp_lab.manager(net)
-    mgr.ensure_network(net, [h1])
+    supervisor = dhcp_lab.supervisor(net)
+    supervisor.ensure_network(net, [h1])
 
     # dnsmasq only reports the end of a lease it holds: this one came from init.
-    mgr.release(net, h1.address, h1.mac)
+    supervisor.release(net, h1.address, h1.mac)
 
     wait_until(lambda: dhcp_lab.has_event("del", h1.mac, h1.address), timeout=5)
     assert not dhcp_lab.has_event("add", h1.mac, h1.address)
@@ -322,20 +322,20 @@ def test_leases_rendered_for_init_are_loaded_by_dnsmasq(dhcp_lab: DhcpLab) -> No
 
 def test_tidy_folds_files_without_a_reload_and_removed_hosts_stay_refused(dhcp_lab: DhcpLab) -> None:
     net = make_network()
-    mgr = dhcp_lab.manager(net)
+    supervisor = dhcp_lab.supervisor(net)
     h1, h2, h3 = host(1), host(2), host(3)
     if1, if2, if3 = dhcp_lab.plug(h1.mac), dhcp_lab.plug(h2.mac), dhcp_lab.plug(h3.mac)
-    mgr.ensure_network(net, [h1, h2])
-    pid = current_pid(mgr, net)
-    mgr.remove_host(net, h1, release=False)
-    mgr.add_host(net, h3)
+    supervisor.ensure_network(net, [h1, h2])
+    pid = current_pid(supervisor, net)
+    supervisor.remove_host(net, h1, release=False)
+    supervisor.add_host(net, h3)
     wait_offer(dhcp_lab, if3, h3.mac, h3.address)
     assert offered(dhcp_lab, if1, h1.mac) is None
 
-    assert mgr.tidy(net) is False  # below tidy_threshold: files folded, no SIGHUP
+    assert supervisor.tidy(net) is False  # below tidy_threshold: files folded, no SIGHUP
 
-    assert os.listdir(mgr.paths(net).hostsdir) == []
+    assert os.listdir(supervisor.paths(net).hostsdir) == []
     assert offered(dhcp_lab, if1, h1.mac) is None
     assert offered(dhcp_lab, if2, h2.mac) == h2.address
     assert offered(dhcp_lab, if3, h3.mac) == h3.address
-    assert current_pid(mgr, net) == pid
+    assert current_pid(supervisor, net) == pid

@@ -8,12 +8,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from novanet.drivers.iptables import IptablesManager
-from novanet.drivers.iptables.backend import FirewallBackend
-from novanet.drivers.iptables.libiptc import IptcBackend
-from novanet.drivers.iptables.restore import RestoreBackend
+from novanet.drivers.iptables import IptablesFirewall
+from novanet.drivers.iptables.backend import FirewallBackend, create_backend
 from tests.fixtures.netns import Namespace
-from tests.fixtures.services import require_tool
+from tests.fixtures.services import require_module, require_tool
 from tests.fixtures.wait import wait_until
 
 #: backend kinds: (entry point, variant)
@@ -24,27 +22,33 @@ BackendFactory = Callable[[str, Namespace], FirewallBackend]
 
 
 def make_backend(kind: str, ns: Namespace) -> FirewallBackend:
-    """A backend of ``kind`` driving namespace ``ns``."""
+    """A backend of ``kind`` driving namespace ``ns``, loaded by its entry point
+    as the daemon loads it."""
     name, variant = KINDS[kind]
     require_tool(f"iptables-{variant}-restore")
     if name == "python-iptables":
-        return IptcBackend(ns.name, variant)
-    return RestoreBackend(ns.name, variant)
+        require_iptc()
+    return create_backend(name, namespace=ns.name, variant=variant)
+
+
+def require_iptc() -> None:
+    """The python-iptables backend is an optional plugin: its tests need the extra."""
+    require_module("iptc", "pip install 'novanet[iptc]'")
 
 
 @pytest.fixture
-def managers() -> Iterator[Callable[..., IptablesManager]]:
-    """Build managers (closed after the test): ``managers(kind, ns, **kwargs)``."""
-    made: list[IptablesManager] = []
+def firewalls() -> Iterator[Callable[..., IptablesFirewall]]:
+    """Build firewalls (closed after the test): ``firewalls(kind, ns, **kwargs)``."""
+    made: list[IptablesFirewall] = []
 
-    def build(kind: str, ns: Namespace, **kwargs: object) -> IptablesManager:
-        manager = IptablesManager(make_backend(kind, ns), **kwargs)  # type: ignore[arg-type]
-        made.append(manager)
-        return manager
+    def build(kind: str, ns: Namespace, **kwargs: object) -> IptablesFirewall:
+        firewall = IptablesFirewall(make_backend(kind, ns), **kwargs)  # type: ignore[arg-type]
+        made.append(firewall)
+        return firewall
 
     yield build
-    for manager in made:
-        manager.close()
+    for firewall in made:
+        firewall.close()
 
 
 def save(ns: Namespace, variant: str, counters: bool = False, family: int = 4) -> str:

@@ -1,4 +1,4 @@
-"""The manager against real iptables in fresh namespaces, for every backend.
+"""The firewall against real iptables in fresh namespaces, for every backend.
 
 Converge, restart, stale chains, coexistence with other tools' rules (text,
 order and counters), and the canonical spelling the restart comparison
@@ -15,7 +15,7 @@ import pytest
 
 from novanet import exception
 from novanet.drivers.base import FloatingForward, NetworkSpec
-from novanet.drivers.iptables import IptablesManager, builders
+from novanet.drivers.iptables import IptablesFirewall, builders
 from novanet.drivers.iptables.model import ChainSpec, RuleSpec
 from tests.fixtures.netns import Namespace
 from tests.functional.drivers.iptables.conftest import KINDS, save
@@ -31,21 +31,21 @@ NET = NetworkSpec(id=1, uuid="u-1", label="private", bridge="br100", cidr="10.0.
 NET2 = NetworkSpec(id=2, uuid="u-2", label="other", bridge="br101", cidr="10.0.1.0/24", gateway="10.0.1.1",
                    dhcp_server="10.0.1.1", project_id="p2")
 
-Build = Callable[..., IptablesManager]
+Build = Callable[..., IptablesFirewall]
 
 
-def populate(manager: IptablesManager, floating_count: int = 3, extra: bool = False) -> None:
-    with manager.defer_apply():
+def populate(firewall: IptablesFirewall, floating_count: int = 3, extra: bool = False) -> None:
+    with firewall.defer_apply():
         if extra:  # a chain of ours hooked straight into a built-in chain
-            manager.ensure("extra", (ChainSpec("filter", "extra"), RuleSpec("filter", "extra", "-j RETURN"),
+            firewall.ensure("extra", (ChainSpec("filter", "extra"), RuleSpec("filter", "extra", "-j RETURN"),
                                      RuleSpec("filter", "INPUT", "-p udp -j $extra", wrap=False)))
         for net in (NET, NET2):
-            manager.ensure(builders.network_tag(net), builders.network_rules(net, CFG))
-        manager.ensure("metadata", builders.metadata_forward_rules(CFG) + builders.metadata_accept_rules(CFG))
-        manager.ensure(builders.ISOLATION_TAG, builders.project_isolation_rules([NET, NET2], CFG))
+            firewall.ensure(builders.network_tag(net), builders.network_rules(net, CFG))
+        firewall.ensure("metadata", builders.metadata_forward_rules(CFG) + builders.metadata_accept_rules(CFG))
+        firewall.ensure(builders.ISOLATION_TAG, builders.project_isolation_rules([NET, NET2], CFG))
         for index in range(floating_count):
             forward = FloatingForward(f"172.24.4.{index + 10}", f"10.0.0.{index + 3}", "eth0")
-            manager.ensure(builders.floating_tag(forward.floating), builders.floating_forward_rules(forward, CFG))
+            firewall.ensure(builders.floating_tag(forward.floating), builders.floating_forward_rules(forward, CFG))
 
 
 FOREIGN = """*filter
@@ -95,9 +95,9 @@ def counter(text: str, rule: str) -> int:
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_converge_restart_and_stale_chains(kind: str, netns: Namespace, managers: Build) -> None:
+def test_converge_restart_and_stale_chains(kind: str, netns: Namespace, firewalls: Build) -> None:
     variant = KINDS[kind][1]
-    first = managers(kind, netns, debug=True)  # debug: every apply re-reads and checks convergence
+    first = firewalls(kind, netns, debug=True)  # debug: every apply re-reads and checks convergence
     populate(first, extra=True)
     assert first.stats.full_syncs == 1
     layout = save(netns, variant)
@@ -112,13 +112,13 @@ def test_converge_restart_and_stale_chains(kind: str, netns: Namespace, managers
 
     # a restart with the same model reads once and writes nothing
     assert blocks["filter"].count(f"-A INPUT -p udp -j {P}extra\n") == 1
-    second = managers(kind, netns)
+    second = firewalls(kind, netns)
     populate(second, extra=True)
     assert (second.stats.saves, second.stats.restores) == (1, 0)
     assert save(netns, variant) == layout
 
     # a restart without two floating IPs and a network removes their chains and rules
-    third = managers(kind, netns, debug=True)
+    third = firewalls(kind, netns, debug=True)
     with third.defer_apply():
         third.ensure(builders.network_tag(NET), builders.network_rules(NET, CFG))
         forward = FloatingForward("172.24.4.10", "10.0.0.3", "eth0")
@@ -131,7 +131,7 @@ def test_converge_restart_and_stale_chains(kind: str, netns: Namespace, managers
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_foreign_rules_survive_100_applies_and_a_restart(kind: str, netns: Namespace, managers: Build) -> None:
+def test_foreign_rules_survive_100_applies_and_a_restart(kind: str, netns: Namespace, firewalls: Build) -> None:
     variant = KINDS[kind][1]
     netns.run([f"iptables-{variant}-restore", "--noflush"], input=FOREIGN)
     send_udp(netns, 3)
@@ -139,14 +139,14 @@ def test_foreign_rules_survive_100_applies_and_a_restart(kind: str, netns: Names
     hits = counter(before, COUNTED)
     assert hits >= 3
 
-    manager = managers(kind, netns)
-    populate(manager, floating_count=0)
+    firewall = firewalls(kind, netns)
+    populate(firewall, floating_count=0)
     for index in range(100):
         forward = FloatingForward(f"172.24.{index // 200}.{index % 200 + 1}", f"10.0.0.{index % 200 + 2}", "eth0")
-        manager.ensure(builders.floating_tag(forward.floating), builders.floating_forward_rules(forward, CFG))
-        manager.apply()
-    assert manager.stats.applies == 101
-    restarted = managers(kind, netns)
+        firewall.ensure(builders.floating_tag(forward.floating), builders.floating_forward_rules(forward, CFG))
+        firewall.apply()
+    assert firewall.stats.applies == 101
+    restarted = firewalls(kind, netns)
     populate(restarted, floating_count=0)  # the floating IPs are gone in this model
 
     after = save(netns, variant, counters=True)
@@ -180,14 +180,14 @@ def test_canonical_spelling_matches_iptables_save(variant: str, netns: Namespace
 
 
 @pytest.mark.parametrize("kind", ["nft", "python-iptables"])
-def test_refused_rule_names_the_offending_line(kind: str, netns: Namespace, managers: Build) -> None:
-    manager = managers(kind, netns)
-    manager.apply()
-    manager.ensure("bad", (ChainSpec("filter", "bad"), RuleSpec("filter", "bad", "-j NO-SUCH-CHAIN")))
+def test_refused_rule_names_the_offending_line(kind: str, netns: Namespace, firewalls: Build) -> None:
+    firewall = firewalls(kind, netns)
+    firewall.apply()
+    firewall.ensure("bad", (ChainSpec("filter", "bad"), RuleSpec("filter", "bad", "-j NO-SUCH-CHAIN")))
     with pytest.raises(exception.ProcessExecutionError, match=r"offending line \d+: -A novanet-network-bad "
                                                               r"-j NO-SUCH-CHAIN"):
-        manager.apply()
-    assert manager.stats.failures == 2  # the incremental apply and its full-converge retry
-    manager.remove("bad")
-    manager.apply()
+        firewall.apply()
+    assert firewall.stats.failures == 2  # the incremental apply and its full-converge retry
+    firewall.remove("bad")
+    firewall.apply()
     assert f"{P}bad" not in save(netns, KINDS[kind][1])

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from novanet import exception
-from novanet.drivers.iptables.libiptc import IptcBackend
+from novanet.drivers.iptables.backend import create_backend
 from novanet.drivers.iptables.restore import RestoreBackend
 from tests.fixtures.netns import Namespace
 from tests.fixtures.services import require_tool
+from tests.functional.drivers.iptables.conftest import require_iptc
 
 pytestmark = pytest.mark.root
 
@@ -33,8 +34,14 @@ def test_mixed_nft_and_legacy_is_refused(netns: Namespace) -> None:
     add_rule(netns, "legacy")
     with pytest.raises(exception.IptablesMixedBackends, match=f"'{netns.name}' has iptables rules in both"):
         RestoreBackend(netns.name)
+
+
+def test_python_iptables_refuses_mixed_nft_and_legacy(netns: Namespace) -> None:
+    require_iptc()
+    add_rule(netns, "nft")
+    add_rule(netns, "legacy")
     with pytest.raises(exception.IptablesMixedBackends):
-        IptcBackend(netns.name)
+        create_backend("python-iptables", namespace=netns.name)
 
 
 def test_configured_variant_that_would_mix_is_refused(netns: Namespace) -> None:
@@ -44,9 +51,10 @@ def test_configured_variant_that_would_mix_is_refused(netns: Namespace) -> None:
 
 
 def test_python_iptables_refuses_an_nft_namespace(netns: Namespace) -> None:
+    require_iptc()
     add_rule(netns, "nft")
     with pytest.raises(exception.InvalidConfig, match="legacy iptables only"):
-        IptcBackend(netns.name)
+        create_backend("python-iptables", namespace=netns.name)
 
 
 def test_detection_does_not_create_legacy_tables(netns: Namespace) -> None:

@@ -16,13 +16,13 @@ import threading
 import pytest
 
 from novanet.drivers.base import FloatingForward, NetworkSpec
-from novanet.drivers.iptables import IptablesManager, builders
+from novanet.drivers.iptables import IptablesFirewall, builders
 from tests.fixtures.netns import Namespace, veth_between
 from tests.functional.drivers.iptables.conftest import KINDS, start_server, tcp, tcp_loop
 
 pytestmark = pytest.mark.root
 
-Build = Callable[..., IptablesManager]
+Build = Callable[..., IptablesFirewall]
 NamespaceFactory = Callable[[], Namespace]
 
 
@@ -43,7 +43,7 @@ def host(factory: NamespaceFactory, gateway_ns: Namespace, link: str, address: s
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_floating_ip_and_metadata_with_traffic(kind: str, netns_factory: NamespaceFactory,
-                                               managers: Build) -> None:
+                                               firewalls: Build) -> None:
     r = router(netns_factory)
     instance = host(netns_factory, r, "rinst", "10.0.0.3/24", "10.0.0.1")
     outside = host(netns_factory, r, "rext", "192.168.50.2/24", "192.168.50.1")
@@ -53,11 +53,11 @@ def test_floating_ip_and_metadata_with_traffic(kind: str, netns_factory: Namespa
     r.run(["ip", "route", "add", "unreachable", "172.24.4.0/24"])
 
     cfg = builders.RuleConfig(public_interface="rext", metadata_host="127.0.0.1", metadata_port=8775)
-    manager = managers(kind, r)
+    firewall = firewalls(kind, r)
     forward = FloatingForward("172.24.4.10", "10.0.0.3", "rext")
-    with manager.defer_apply():
-        manager.ensure("metadata", builders.metadata_forward_rules(cfg) + builders.metadata_accept_rules(cfg))
-        manager.ensure(builders.floating_tag(forward.floating), builders.floating_forward_rules(forward, cfg))
+    with firewall.defer_apply():
+        firewall.ensure("metadata", builders.metadata_forward_rules(cfg) + builders.metadata_accept_rules(cfg))
+        firewall.ensure(builders.floating_tag(forward.floating), builders.floating_forward_rules(forward, cfg))
 
     start_server(instance, "10.0.0.3", 8080)
     start_server(outside, "192.168.50.2", 9090)
@@ -72,17 +72,17 @@ def test_floating_ip_and_metadata_with_traffic(kind: str, netns_factory: Namespa
     # Metadata: 169.254.169.254:80 is redirected to the local service.
     assert tcp(instance, "169.254.169.254", 80) == ["OK", "10.0.0.3", "169.254.169.254"]
 
-    manager.remove(builders.floating_tag(forward.floating))
-    manager.apply()
+    firewall.remove(builders.floating_tag(forward.floating))
+    firewall.apply()
     assert tcp(outside, "172.24.4.10", 8080) == ["ERR", "EHOSTUNREACH"]
     assert tcp(instance, "192.168.50.2", 9090) == ["OK", "10.0.0.3", "192.168.50.2"]  # no SNAT any more
 
 
 @pytest.mark.parametrize("kind", ["nft", "legacy"])
 def test_chain_rewrites_and_restarts_do_not_interrupt_traffic(kind: str, netns_factory: NamespaceFactory,
-                                                              managers: Build) -> None:
+                                                              firewalls: Build) -> None:
     """The DNAT rule's chain is flushed and rewritten over and over (other
-    floating IPs of its bucket come and go; managers restart) while
+    floating IPs of its bucket come and go; firewalls restart) while
     connections go through it: the swap is atomic, none is lost."""
     r = router(netns_factory)
     instance = host(netns_factory, r, "rinst", "10.0.0.3/24", "10.0.0.1")
@@ -93,14 +93,14 @@ def test_chain_rewrites_and_restarts_do_not_interrupt_traffic(kind: str, netns_f
     cfg = builders.RuleConfig(public_interface="rext")
     forward = FloatingForward("172.24.4.10", "10.0.0.3", "rext")
     model = builders.floating_forward_rules(forward, cfg)
-    manager = managers(kind, r)
-    manager.ensure("fip", model)
-    manager.apply()
+    firewall = firewalls(kind, r)
+    firewall.ensure("fip", model)
+    firewall.apply()
     start_server(instance, "10.0.0.3", 8080)
     churn: list[int] = []
 
     def rewrite_bucket() -> None:
-        current = manager
+        current = firewall
         for _ in range(3):
             for index in range(1, 6):  # 172.24.<n>.10: same DNAT bucket as 172.24.4.10
                 other = FloatingForward(f"172.24.{index}.10", f"10.0.0.{index + 10}", "rext")
@@ -109,7 +109,7 @@ def test_chain_rewrites_and_restarts_do_not_interrupt_traffic(kind: str, netns_f
                 current.remove(f"other-{index}")
                 current.apply()
                 churn.append(index)
-            current = managers(kind, r)  # a restart with the same model
+            current = firewalls(kind, r)  # a restart with the same model
             current.ensure("fip", model)
             current.apply()
 
@@ -126,7 +126,7 @@ def test_chain_rewrites_and_restarts_do_not_interrupt_traffic(kind: str, netns_f
     assert answered == attempted
 
 
-def test_project_isolation_with_traffic(netns_factory: NamespaceFactory, managers: Build) -> None:
+def test_project_isolation_with_traffic(netns_factory: NamespaceFactory, firewalls: Build) -> None:
     r = router(netns_factory)
     instances = {}
     nets = []
@@ -147,15 +147,15 @@ def test_project_isolation_with_traffic(netns_factory: NamespaceFactory, manager
     start_server(outside, "0.0.0.0", 8080)
 
     cfg = builders.RuleConfig(routing_source_ip="192.168.60.1", public_interface="rext", drop_action="REJECT")
-    manager = managers("nft", r)
-    with manager.defer_apply():
+    firewall = firewalls("nft", r)
+    with firewall.defer_apply():
         for net in nets:
-            manager.ensure(builders.network_tag(net), builders.network_rules(net, cfg))
+            firewall.ensure(builders.network_tag(net), builders.network_rules(net, cfg))
     # Without isolation the host forwards between any two project bridges.
     assert tcp(instances["a"], "10.10.2.2", 8080)[:2] == ["OK", "10.10.1.2"]
 
-    manager.ensure(builders.ISOLATION_TAG, builders.project_isolation_rules(nets, cfg))
-    manager.apply()
+    firewall.ensure(builders.ISOLATION_TAG, builders.project_isolation_rules(nets, cfg))
+    firewall.apply()
     assert tcp(instances["a"], "10.10.2.2", 8080) == ["ERR", "ECONNREFUSED"]  # p1 -> p2
     assert tcp(instances["b"], "10.10.1.2", 8080) == ["ERR", "ECONNREFUSED"]  # p2 -> p1
     assert tcp(instances["a"], "10.10.3.2", 8080)[:2] == ["OK", "10.10.1.2"]  # p1 -> p1, other bridge

@@ -9,29 +9,29 @@ from typing import Any
 
 import pytest
 
-from novanet.drivers.linux_net import LinkConfig, LinkLayer, privileged
+from novanet.drivers.linux_net import LinkConfig, Links, privileged
 from tests.fixtures.netns import Namespace
 
 
 @pytest.fixture
-def layer_factory(netns_factory: Any) -> Iterator[Callable[..., LinkLayer]]:
-    """``make(ns, **config)``: a LinkLayer on the real kernel in ``ns``.
+def links_factory(netns_factory: Any) -> Iterator[Callable[..., Links]]:
+    """``make(ns, **config)``: :class:`Links` on the real kernel in ``ns``.
 
     Its netlink sockets are closed before the namespaces are deleted (an open
     socket keeps a namespace, and the veth peers in it, alive).
     """
-    made: list[LinkLayer] = []
+    made: list[Links] = []
 
-    def make(ns: Namespace, **config: Any) -> LinkLayer:
-        layer = LinkLayer(LinkConfig(namespace=ns.name, **config))
-        made.append(layer)
-        return layer
+    def make(ns: Namespace, **config: Any) -> Links:
+        links = Links(LinkConfig(namespace=ns.name, **config))
+        made.append(links)
+        return links
 
     try:
         yield make
     finally:
-        for layer in made:
-            layer.close()
+        for links in made:
+            links.close()
         privileged.close_all()
 
 

@@ -14,7 +14,7 @@ from tests.fixtures.traffic import ping
 pytestmark = pytest.mark.root
 
 
-def test_bridge_takes_over_uplink_address_and_default_route(netns_factory: Any, layer_factory: Any) -> None:
+def test_bridge_takes_over_uplink_address_and_default_route(netns_factory: Any, links_factory: Any) -> None:
     host, router = netns_factory(), netns_factory()
     veth_between(host, "up0", router, "rt0")
     host.run(["ip", "addr", "add", "10.20.0.2/24", "dev", "up0"])
@@ -24,7 +24,7 @@ def test_bridge_takes_over_uplink_address_and_default_route(netns_factory: Any, 
     # Reachable only through the default route.
     router.run(["ip", "addr", "add", "192.0.2.1/32", "dev", "lo"])
     wait_until(lambda: ping(host.name, "192.0.2.1"), timeout=5, message="no path before the bridge")
-    links = layer_factory(host).links
+    links = links_factory(host)
 
     applied = links.ensure_bridge("br100", "up0")
 
@@ -48,9 +48,9 @@ def test_bridge_takes_over_uplink_address_and_default_route(netns_factory: Any, 
     assert host_state(host) == before
 
 
-def test_remove_bridge_removes_only_ours(netns: Any, layer_factory: Any) -> None:
+def test_remove_bridge_removes_only_ours(netns: Any, links_factory: Any) -> None:
     netns.run(["ip", "link", "add", "brforeign", "type", "bridge"])
-    links = layer_factory(netns).links
+    links = links_factory(netns)
 
     links.ensure_bridge("brours")
     # Using an operator's bridge does not make it ours.
@@ -64,13 +64,13 @@ def test_remove_bridge_removes_only_ours(netns: Any, layer_factory: Any) -> None
     assert "brours" not in names
 
 
-def test_ensure_bridge_refuses_a_non_bridge_and_a_foreign_port(netns: Any, layer_factory: Any) -> None:
+def test_ensure_bridge_refuses_a_non_bridge_and_a_foreign_port(netns: Any, links_factory: Any) -> None:
     from novanet import exception
 
     netns.run(["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"])
     netns.run(["ip", "link", "add", "brother", "type", "bridge"])
     netns.run(["ip", "link", "set", "v1", "master", "brother"])
-    links = layer_factory(netns).links
+    links = links_factory(netns)
 
     with pytest.raises(exception.DriverError, match="not a bridge"):
         links.ensure_bridge("v0")

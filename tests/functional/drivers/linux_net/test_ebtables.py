@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from novanet.drivers.base import NetworkSpec
+from novanet.drivers.linux_net import GatewaySpec
 from tests.fixtures.netns import veth_between
 from tests.fixtures.services import require_tool
 from tests.fixtures.wait import wait_until
@@ -35,23 +36,23 @@ NETWORK = NetworkSpec(
 )
 
 
-def test_shared_dhcp_address_is_hidden_from_the_uplink(netns_factory: Any, layer_factory: Any) -> None:
+def test_shared_dhcp_address_is_hidden_from_the_uplink(netns_factory: Any, links_factory: Any) -> None:
     require_tool("ebtables")
     host, other, inst = netns_factory(), netns_factory(), netns_factory()
     veth_between(host, "up0", other, "eth0")
     other.run(["ip", "addr", "add", "10.40.0.2/24", "dev", "eth0"])
-    layer = layer_factory(host)
+    links = links_factory(host)
 
-    layer.plug(NETWORK)
-    layer.ensure_gateway(NETWORK)
+    links.plug(NETWORK)
+    links.ensure_gateway(NETWORK.bridge, GatewaySpec.from_network(NETWORK))
     plug_instance(host, "br300", inst, "10.40.0.10/24", "tap0")
 
     wait_until(lambda: ping(inst.name, "10.40.0.1"), timeout=5, message="instance cannot reach its gateway")
     assert not ping(other.name, "10.40.0.1"), "the shared address answered ARP across the uplink"
     rules = host.run(["ebtables", "-t", "filter", "-L", "INPUT"]).stdout
-    layer.plug(NETWORK)
+    links.plug(NETWORK)
     assert host.run(["ebtables", "-t", "filter", "-L", "INPUT"]).stdout == rules, "re-plug duplicated rules"
 
-    layer.links.remove_dhcp_isolation("up0", "10.40.0.1")
+    links.remove_dhcp_isolation("up0", "10.40.0.1")
     other.run(["ip", "neigh", "flush", "dev", "eth0"])
     wait_until(lambda: ping(other.name, "10.40.0.1"), timeout=5, message="isolation rules were not removed")

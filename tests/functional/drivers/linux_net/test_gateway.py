@@ -17,9 +17,9 @@ from tests.fixtures.traffic import ping
 pytestmark = pytest.mark.root
 
 
-def test_gateway_address_comes_first_and_others_stay(netns_factory: Any, layer_factory: Any) -> None:
+def test_gateway_address_comes_first_and_others_stay(netns_factory: Any, links_factory: Any) -> None:
     host, inst = netns_factory(), netns_factory()
-    links = layer_factory(host).links
+    links = links_factory(host)
     links.ensure_bridge("br200")
     host.run(["ip", "addr", "add", "10.30.0.50/24", "dev", "br200"])
     host.run(["ip", "route", "add", "203.0.113.0/24", "via", "10.30.0.254"])
@@ -45,17 +45,17 @@ def test_gateway_address_comes_first_and_others_stay(netns_factory: Any, layer_f
     assert links.ensure_gateway("br200", spec) == ()
 
 
-def test_floating_ip_bind_announces_and_unbind_removes(netns_factory: Any, layer_factory: Any) -> None:
+def test_floating_ip_bind_announces_and_unbind_removes(netns_factory: Any, links_factory: Any) -> None:
     host, peer = netns_factory(), netns_factory()
     veth_between(host, "pub0", peer, "peer0")
     host.run(["ip", "addr", "add", "203.0.113.2/24", "dev", "pub0"])
     peer.run(["ip", "addr", "add", "203.0.113.9/24", "dev", "peer0"])
     # The peer believes the floating address is somewhere else.
     peer.run(["ip", "neigh", "add", "203.0.113.50", "lladdr", "02:11:22:33:44:55", "dev", "peer0", "nud", "stale"])
-    layer = layer_factory(host, public_interface="pub0", send_arp_for_ha=True, send_arp_for_ha_count=1)
+    links = links_factory(host, public_interface="pub0", send_arp_for_ha=True, send_arp_for_ha_count=1)
     (pub,) = ip_json(host, "link", "show", "pub0")
 
-    layer.bind_floating_ip("203.0.113.50")
+    links.bind_floating_ip("203.0.113.50", links.public_device(None))
 
     def peer_mac() -> str:
         entries = ip_json(peer, "neigh", "show", "203.0.113.50", "dev", "peer0")
@@ -63,21 +63,21 @@ def test_floating_ip_bind_announces_and_unbind_removes(netns_factory: Any, layer
 
     wait_until(lambda: peer_mac() == pub["address"], timeout=5, message="no gratuitous ARP reached the peer")
     assert ping(peer.name, "203.0.113.50")
-    assert layer.bind_floating_ip("203.0.113.50") == ()
+    assert links.bind_floating_ip("203.0.113.50", "pub0") == ()
 
-    layer.unbind_floating_ip("203.0.113.50")
+    links.unbind_floating_ip("203.0.113.50", "pub0")
     assert "203.0.113.50/32" not in ipv4_addresses(host, "pub0")
     assert not ping(peer.name, "203.0.113.50", timeout=0.5)
-    assert layer.unbind_floating_ip("203.0.113.50") == ()
+    assert links.unbind_floating_ip("203.0.113.50", "pub0") == ()
     with pytest.raises(exception.NoFloatingIpInterface):
-        layer.links.bind_floating_ip("203.0.113.51", "nosuch0")
+        links.bind_floating_ip("203.0.113.51", "nosuch0")
 
 
-def test_metadata_address_on_loopback(netns: Any, layer_factory: Any) -> None:
-    layer = layer_factory(netns)
+def test_metadata_address_on_loopback(netns: Any, links_factory: Any) -> None:
+    links = links_factory(netns)
 
-    assert layer.ensure_metadata_ip()
-    assert layer.ensure_metadata_ip() == ()
+    assert links.ensure_metadata_ip()
+    assert links.ensure_metadata_ip() == ()
 
     assert "169.254.169.254/32" in ipv4_addresses(netns, "lo")
     assert ping(netns.name, "169.254.169.254")
@@ -90,14 +90,14 @@ def _conntrack_entry(ns: Any, fixed: str, sport: int) -> None:
             "--state", "ESTABLISHED", "-t", "120"])
 
 
-def test_clean_conntrack_forgets_only_that_fixed_ip(netns: Any, layer_factory: Any) -> None:
+def test_clean_conntrack_forgets_only_that_fixed_ip(netns: Any, links_factory: Any) -> None:
     require_tool("conntrack")
     _conntrack_entry(netns, "10.0.0.5", 40000)
     _conntrack_entry(netns, "10.0.0.6", 40001)
-    layer = layer_factory(netns)
+    links = links_factory(netns)
 
-    layer.clean_conntrack("10.0.0.5")
-    layer.clean_conntrack("10.0.0.5")  # nothing left to delete: fine
+    links.clean_conntrack("10.0.0.5")
+    links.clean_conntrack("10.0.0.5")  # nothing left to delete: fine
 
     flows = netns.run(["conntrack", "-L"]).stdout
     assert "src=10.0.0.5" not in flows

@@ -27,16 +27,16 @@ def network(vlan: int) -> NetworkSpec:
     return NetworkSpec(id=vlan, uuid=f"net-{vlan}", label=f"project-{vlan}", bridge=f"br{vlan}", vlan=vlan, mtu=1400)
 
 
-def test_vlan_segments_isolate_across_a_trunk(netns_factory: Any, layer_factory: Any) -> None:
+def test_vlan_segments_isolate_across_a_trunk(netns_factory: Any, links_factory: Any) -> None:
     hosts = {"a": netns_factory(), "b": netns_factory()}
     veth_between(hosts["a"], "trunk0", hosts["b"], "trunk0")
-    layers = {name: layer_factory(ns, segment_driver="vlan", vlan_interface="trunk0") for name, ns in hosts.items()}
-    if not layers["a"].links.vlan_supported():
+    links_of = {name: links_factory(ns, segment_driver="vlan", vlan_interface="trunk0") for name, ns in hosts.items()}
+    if not links_of["a"].vlan_supported():
         pytest.skip(NO_8021Q)
     ips = {("a", 100): "10.100.0.11", ("b", 100): "10.100.0.12", ("a", 101): "10.100.0.13", ("b", 101): "10.100.0.14"}
-    for name, layer in layers.items():
+    for name, links in links_of.items():
         for vlan in (100, 101):
-            assert layer.plug(network(vlan)).uplink == f"vlan{vlan}"
+            assert links.plug(network(vlan)).uplink == f"vlan{vlan}"
     instances = {}
     for (name, vlan), ip in ips.items():
         inst = instances[(name, vlan)] = netns_factory()
@@ -52,23 +52,23 @@ def test_vlan_segments_isolate_across_a_trunk(netns_factory: Any, layer_factory:
     assert vl["linkinfo"]["info_data"]["id"] == 100
     assert vl["mtu"] == 1400
     before = host_state(hosts["a"])
-    layers["a"].plug(network(100))
+    links_of["a"].plug(network(100))
     assert host_state(hosts["a"]) == before
 
-    layers["a"].unplug(network(100))
+    links_of["a"].unplug(network(100))
     names = {link["ifname"] for link in ip_json(hosts["a"], "link", "show")}
     assert {"br100", "vlan100"}.isdisjoint(names)
 
 
-def test_vlan_unsupported_kernel_fails_with_the_reason(netns_factory: Any, layer_factory: Any) -> None:
+def test_vlan_unsupported_kernel_fails_with_the_reason(netns_factory: Any, links_factory: Any) -> None:
     host = netns_factory()
     host.run(["ip", "link", "add", "trunk0", "type", "veth", "peer", "name", "trunk1"])
-    layer = layer_factory(host, segment_driver="vlan", vlan_interface="trunk0")
-    if layer.links.vlan_supported():
+    links = links_factory(host, segment_driver="vlan", vlan_interface="trunk0")
+    if links.vlan_supported():
         pytest.skip("this kernel supports 802.1Q; the unsupported path cannot be shown")
 
     with pytest.raises(exception.DriverError, match="does not support vlan devices"):
-        layer.plug(network(100))
+        links.plug(network(100))
 
     names = {link["ifname"] for link in ip_json(host, "link", "show")}
     assert "br100" not in names, "nothing is half-built"

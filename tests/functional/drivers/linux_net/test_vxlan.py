@@ -34,21 +34,21 @@ def network(vni: int) -> NetworkSpec:
     return NetworkSpec(id=vni, uuid=f"net-{vni}", label=f"project-{vni}", bridge=f"br{vni}", vlan=vni)
 
 
-def build(netns_factory: Any, layer_factory: Any, **vxlan: Any) -> tuple[dict[str, Any], dict[tuple[str, int], Any]]:
+def build(netns_factory: Any, links_factory: Any, **vxlan: Any) -> tuple[dict[str, Any], dict[tuple[str, int], Any]]:
     hosts = {"a": netns_factory(), "b": netns_factory()}
     veth_between(hosts["a"], "u0", hosts["b"], "u0")
-    layers = {}
+    links_of = {}
     for name, ns in hosts.items():
         ns.run(["ip", "addr", "add", f"{UNDERLAY[name]}/24", "dev", "u0"])
-        layers[name] = layer_factory(ns, segment_driver="vxlan", vxlan_local_ip=UNDERLAY[name], **vxlan)
+        links_of[name] = links_factory(ns, segment_driver="vxlan", vxlan_local_ip=UNDERLAY[name], **vxlan)
         for vni in (100, 101):
-            plugged = layers[name].plug(network(vni))
+            plugged = links_of[name].plug(network(vni))
             assert (plugged.bridge, plugged.uplink) == (f"br{vni}", f"vxlan{vni}")
     instances = {}
     for (name, vni), ip in INSTANCE_IP.items():
         inst = instances[(name, vni)] = netns_factory()
         plug_instance(hosts[name], f"br{vni}", inst, f"{ip}/24", f"tap{vni}")
-    return {"hosts": hosts, "layers": layers}, instances
+    return {"hosts": hosts, "links_of": links_of}, instances
 
 
 def assert_isolated_by_vni(instances: dict[tuple[str, int], Any]) -> None:
@@ -65,9 +65,9 @@ def assert_isolated_by_vni(instances: dict[tuple[str, int], Any]) -> None:
     assert ping_any(crossing) == [False] * len(crossing)
 
 
-def test_vxlan_unicast_peers_isolate_vnis_across_hosts(netns_factory: Any, layer_factory: Any) -> None:
-    setup, instances = build(netns_factory, layer_factory, vxlan_peers=tuple(UNDERLAY.values()))
-    host_a, layer_a = setup["hosts"]["a"], setup["layers"]["a"]
+def test_vxlan_unicast_peers_isolate_vnis_across_hosts(netns_factory: Any, links_factory: Any) -> None:
+    setup, instances = build(netns_factory, links_factory, vxlan_peers=tuple(UNDERLAY.values()))
+    host_a, links_a = setup["hosts"]["a"], setup["links_of"]["a"]
 
     assert_isolated_by_vni(instances)
 
@@ -77,24 +77,23 @@ def test_vxlan_unicast_peers_isolate_vnis_across_hosts(netns_factory: Any, layer
     assert flood_entries(host_a, "vxlan100") == [UNDERLAY["b"]], "one flood entry, to the other host only"
     # A second pass changes nothing.
     before = host_state(host_a)
-    spec = layer_a.segments.driver("vxlan").spec(network(100))
-    assert layer_a.links.ensure_vxlan(spec) == ()
-    assert layer_a.links.ensure_bridge("br100", "vxlan100") == ()
-    layer_a.plug(network(100))
+    spec = links_a.segment_driver(network(100)).spec(network(100))
+    assert links_a.ensure_vxlan(spec) == ()
+    assert links_a.ensure_bridge("br100", "vxlan100") == ()
+    links_a.plug(network(100))
     assert host_state(host_a) == before
 
 
-def test_vxlan_multicast_group(netns_factory: Any, layer_factory: Any) -> None:
-    _, instances = build(netns_factory, layer_factory, vxlan_group="239.1.1.100", vxlan_interface="u0")
+def test_vxlan_multicast_group(netns_factory: Any, links_factory: Any) -> None:
+    _, instances = build(netns_factory, links_factory, vxlan_group="239.1.1.100", vxlan_interface="u0")
 
     assert_isolated_by_vni(instances)
 
 
-def test_vxlan_peer_change_recreate_and_unplug(netns_factory: Any, layer_factory: Any) -> None:
+def test_vxlan_peer_change_recreate_and_unplug(netns_factory: Any, links_factory: Any) -> None:
     host = netns_factory()
-    layer = layer_factory(host, segment_driver="vxlan", vxlan_peers=("10.0.0.2", "10.0.0.3"))
-    links = layer.links
-    layer.plug(network(7))
+    links = links_factory(host, segment_driver="vxlan", vxlan_peers=("10.0.0.2", "10.0.0.3"))
+    links.plug(network(7))
 
     applied = links.ensure_vxlan(VxlanSpec(vni=7, peers=("10.0.0.3", "10.0.0.4")))
 
@@ -107,8 +106,8 @@ def test_vxlan_peer_change_recreate_and_unplug(netns_factory: Any, layer_factory
     assert vx["linkinfo"]["info_data"]["local"] == "10.0.0.1"
 
     host.run(["ip", "link", "add", "vxlan8", "type", "vxlan", "id", "8", "dstport", "4789"])
-    layer.unplug(network(7))
-    layer.unplug(network(8))  # not ours: left alone
+    links.unplug(network(7))
+    links.unplug(network(8))  # not ours: left alone
 
     names = {link["ifname"] for link in ip_json(host, "link", "show")}
     assert {"br7", "vxlan7"}.isdisjoint(names)

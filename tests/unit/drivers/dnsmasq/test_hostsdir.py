@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from novanet.drivers.dnsmasq import render
+from novanet.drivers.dnsmasq import paths, render
 from novanet.drivers.dnsmasq.fake import FakeFiles
 from novanet.drivers.dnsmasq.hostsdir import HostsDir
 from tests.unit.drivers.dnsmasq.facts import NET, SETTINGS, host
 
-PATHS = render.network_files(SETTINGS, "br100")
+PATHS = paths.network_files(SETTINGS, "br100")
 
 
 def entry(n: int, address: str | None = None, hostname: str | None = None) -> render.HostEntry:

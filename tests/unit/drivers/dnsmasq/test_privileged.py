@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from novanet import exception
-from novanet.drivers.dnsmasq import privileged, process, render
-from novanet.drivers.dnsmasq.backend import LinuxProcesses, LocalFiles
+from novanet.drivers.dnsmasq import privileged, process
+from novanet.drivers.dnsmasq.paths import network_files
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings
 
 
@@ -107,10 +107,10 @@ def sleeper() -> Iterator[subprocess.Popen[bytes]]:
 def test_read_process_describes_a_live_process(sleeper: subprocess.Popen[bytes]) -> None:
     found = privileged.read_process(sleeper.pid)
     assert found is not None
-    argv, environ, netns = found
-    assert argv[-1] == "--pid-file=/nonexistent/x.pid"
-    assert environ["NETWORK_ID"] == "42"
-    assert netns == privileged.netns_identity("")
+    assert found.pid == sleeper.pid
+    assert found.argv[-1] == "--pid-file=/nonexistent/x.pid"
+    assert found.environ["NETWORK_ID"] == "42"
+    assert found.netns == privileged.netns_identity("")
 
 
 def test_zombies_and_missing_pids_are_gone(sleeper: subprocess.Popen[bytes]) -> None:
@@ -133,13 +133,12 @@ def test_unknown_namespace_is_a_driver_error() -> None:
 
 
 def test_stale_pid_file_naming_a_live_stranger_is_left_alone(tmp_path: Path) -> None:
-    paths = render.network_files(DnsmasqSettings(networks_path=str(tmp_path), dhcpbridge="/bin/true"), "br9")
+    paths = network_files(DnsmasqSettings(networks_path=str(tmp_path), dhcpbridge="/bin/true"), "br9")
     stranger = subprocess.Popen(["sleep", "60"])
     try:
         privileged.write_file(paths.pid, f"{stranger.pid}\n")
-        files, procs = LocalFiles(), LinuxProcesses()
-        assert process.find_ours(files, procs, paths) is None
-        assert process.stop(files, procs, paths) is None
+        assert process.find_ours(privileged, privileged, paths) is None
+        assert process.stop(privileged, privileged, paths) is None
         assert stranger.poll() is None
     finally:
         stranger.kill()
@@ -147,14 +146,13 @@ def test_stale_pid_file_naming_a_live_stranger_is_left_alone(tmp_path: Path) -> 
 
 
 def test_our_process_is_recognised_and_stopped(tmp_path: Path) -> None:
-    paths = render.network_files(DnsmasqSettings(networks_path=str(tmp_path), dhcpbridge="/bin/true"), "br9")
+    paths = network_files(DnsmasqSettings(networks_path=str(tmp_path), dhcpbridge="/bin/true"), "br9")
     ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", f"--pid-file={paths.pid}"])
     try:
         privileged.write_file(paths.pid, f"{ours.pid}\n")
-        files, procs = LocalFiles(), LinuxProcesses()
-        info = process.find_ours(files, procs, paths)
+        info = process.find_ours(privileged, privileged, paths)
         assert info is not None and info.pid == ours.pid
-        assert process.stop(files, procs, paths) == ours.pid
+        assert process.stop(privileged, privileged, paths) == ours.pid
         assert ours.wait(timeout=5) == -signal.SIGTERM
     finally:
         if ours.poll() is None:

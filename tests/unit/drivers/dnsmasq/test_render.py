@@ -10,7 +10,7 @@ from oslo_config import cfg
 from novanet import conf as novanet_conf
 from novanet import exception
 from novanet.drivers.base import DhcpHost, DhcpLease, NetworkSpec
-from novanet.drivers.dnsmasq import render
+from novanet.drivers.dnsmasq import paths, render
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings, settings_from_conf
 from tests.unit.drivers.dnsmasq.facts import HOST, NET, ROOT, SETTINGS
 
@@ -201,7 +201,7 @@ def test_host_entry_line_and_file_name() -> None:
     assert entry.text == "fa:16:3e:00:00:01,server-1.novalocal,10.0.0.5\n"
     assert entry.name == "fa163e000001"
     assert entry.address == "10.0.0.5" and not entry.is_tombstone
-    assert render.network_files(SETTINGS, "br100").host_file(HOST.mac) == f"{ROOT}/novanet-br100.hostsdir/fa163e000001"
+    assert paths.network_files(SETTINGS, "br100").host_file(HOST.mac) == f"{ROOT}/novanet-br100.hostsdir/fa163e000001"
 
 
 def test_host_entry_without_domain_or_hostname() -> None:
@@ -289,32 +289,3 @@ def test_lease_lines_in_init_format() -> None:
         "1700000001 fa:16:3e:00:00:02 10.0.0.6 * *\n"
         "1700000002 fa:16:3e:00:00:03 10.0.0.7 * *\n")
     assert render.render_leases([]) == ""
-
-
-def test_file_names_map_back_to_devices() -> None:
-    files = render.network_files(SETTINGS, "br100")
-    for path in (files.pid, files.opts, files.hostsfile, files.hostsdir, files.dnsdir, files.ledger):
-        assert render.device_of(path.rsplit("/", 1)[1]) == "br100"
-    assert files.dns_hosts == f"{ROOT}/novanet-br100.dnsdir/hosts"
-    assert render.device_of("novanet-br100.log") is None
-    assert render.device_of("nova-br100.pid") is None
-    assert render.device_of("novanet-.pid") is None
-
-
-def test_settings_from_conf_reads_every_option() -> None:
-    conf = cfg.ConfigOpts()
-    for module in novanet_conf.MODULES:
-        module.register_opts(conf)
-    conf([], default_config_files=[])
-    conf.set_override("state_path", "/srv/nn")
-    conf.set_override("namespace", "nn-test", group="linux_net")
-    conf.set_override("binary", "/opt/dnsmasq", group="dnsmasq")
-    conf.set_override("dhcp_domain", "example.org")
-    snap = settings_from_conf(conf)
-    assert snap.networks_path == "/srv/nn/networks"
-    assert snap.namespace == "nn-test"
-    assert snap.binary == "/opt/dnsmasq"
-    assert snap.dhcp_domain == "example.org"
-    assert snap.dhcpbridge == "/usr/local/bin/novanet-dhcpbridge"
-    assert snap.dhcpbridge_flagfile == ("/etc/novanet/novanet.conf",)
-    assert snap.tidy_threshold == 64 and snap.release_binary == "dhcp_release"

@@ -38,23 +38,23 @@ def test_isolation_rules_text() -> None:
 
 def test_ensure_deletes_then_inserts_each_rule() -> None:
     fake, _ = scripted()
-    Ebtables(fake).ensure_rules(dhcp_isolation_rules("eth1", "10.0.0.1"))
+    Ebtables(fake, None).ensure_rules(dhcp_isolation_rules("eth1", "10.0.0.1"))
     assert [argv[4] for argv in fake.tool_calls] == ["-D", "-I"] * 4
     fake.tool_calls.clear()
-    Ebtables(fake).remove_rules(dhcp_isolation_rules("eth1", "10.0.0.1"))
+    Ebtables(fake, None).remove_rules(dhcp_isolation_rules("eth1", "10.0.0.1"))
     assert [argv[4] for argv in fake.tool_calls] == ["-D"] * 4
 
 
 def test_success_runs_once() -> None:
     fake, sleeps = scripted((0, ""))
-    Ebtables(fake, 3, 1.0, sleeps.append).run(("ebtables", "-L"))
+    Ebtables(fake, None, 3, 1.0, sleeps.append).run(("ebtables", "-L"))
     assert len(fake.tool_calls) == 1 and sleeps == []
 
 
 def test_lock_error_every_time_raises_after_all_attempts() -> None:
     fake, sleeps = scripted((4, LOCKED), (4, LOCKED), (4, LOCKED), (0, ""))
     with pytest.raises(exception.ProcessExecutionError, match="Multiple ebtables"):
-        Ebtables(fake, 3, 1.0, sleeps.append).run(("ebtables", "-L"))
+        Ebtables(fake, None, 3, 1.0, sleeps.append).run(("ebtables", "-L"))
     assert len(fake.tool_calls) == 3
     assert sleeps == [1.0, 2.0], "interval times the attempt number"
 
@@ -62,17 +62,17 @@ def test_lock_error_every_time_raises_after_all_attempts() -> None:
 def test_other_error_is_not_retried() -> None:
     fake, sleeps = scripted((2, "Illegal target name"))
     with pytest.raises(exception.ProcessExecutionError):
-        Ebtables(fake, 3, 1.0, sleeps.append).run(("ebtables", "-I", "X"))
+        Ebtables(fake, None, 3, 1.0, sleeps.append).run(("ebtables", "-I", "X"))
     assert len(fake.tool_calls) == 1 and sleeps == []
 
 
 def test_one_lock_error_then_success_runs_twice() -> None:
     fake, sleeps = scripted((4, LOCKED), (0, ""))
-    Ebtables(fake, 3, 0.5, sleeps.append).run(("ebtables", "-L"))
+    Ebtables(fake, None, 3, 0.5, sleeps.append).run(("ebtables", "-L"))
     assert len(fake.tool_calls) == 2 and sleeps == [0.5]
 
 
 def test_failed_delete_is_ignored() -> None:
     fake, _ = scripted((1, "Sorry, rule does not exist."), (0, ""))
-    Ebtables(fake).ensure_rules(dhcp_isolation_rules("eth1", "10.0.0.1")[:1])
+    Ebtables(fake, None).ensure_rules(dhcp_isolation_rules("eth1", "10.0.0.1")[:1])
     assert len(fake.tool_calls) == 2

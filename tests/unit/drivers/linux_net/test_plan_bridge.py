@@ -24,7 +24,7 @@ def uplink_host() -> FakeBackend:
 
 
 def plan(fake: FakeBackend, bridge: str, uplink: str | None = None, mtu: int | None = None) -> list[r.Action]:
-    return plan_bridge(fake.snapshot(bridge_query(bridge, uplink)), bridge, uplink, mtu)
+    return plan_bridge(fake.snapshot(None, bridge_query(bridge, uplink)), bridge, uplink, mtu)
 
 
 def test_new_bridge_is_created_quiet_and_tagged() -> None:
@@ -73,9 +73,9 @@ def test_uplink_l3_moves_to_the_bridge_in_a_safe_order() -> None:
 
 def test_applied_plan_keeps_the_host_reachable_and_is_idempotent() -> None:
     fake = uplink_host()
-    fake.apply(plan(fake, "br100", "eth0"))
+    fake.apply(None, plan(fake, "br100", "eth0"))
 
-    snap = fake.snapshot(r.Query(addresses=("br100", "eth0"), routes=("br100", "eth0")))
+    snap = fake.snapshot(None, r.Query(addresses=("br100", "eth0"), routes=("br100", "eth0")))
     assert [a.cidr for a in snap.addrs("eth0") if a.family == 4] == []
     assert {a.cidr for a in snap.addrs("br100")} == {"192.168.1.10/24", "192.168.1.11/24", "10.9.0.5/16"}
     assert any(rt.dst is None and rt.gateway == "192.168.1.1" for rt in snap.routes["br100"])
@@ -91,7 +91,7 @@ def test_routes_would_fail_if_added_before_their_addresses() -> None:
     routes_first: list[r.Action] = [a for a in actions if not isinstance(a, r.AddRoute)]
     routes_first.insert(3, next(a for a in actions if isinstance(a, r.AddRoute)))
     with pytest.raises(exception.DriverError, match="unreachable"):
-        fake.apply(routes_first)
+        fake.apply(None, routes_first)
 
 
 def test_uplink_without_l3_is_only_enslaved() -> None:

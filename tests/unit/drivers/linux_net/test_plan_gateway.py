@@ -36,7 +36,7 @@ def bridge(*cidrs: str, forwarding: str = "1") -> FakeBackend:
 
 
 def plan(fake: FakeBackend, spec: GatewaySpec = SPEC, arp: int = 0) -> list[r.Action]:
-    return plan_gateway(fake.snapshot(gateway_query("br100")), "br100", spec, arp)
+    return plan_gateway(fake.snapshot(None, gateway_query("br100")), "br100", spec, arp)
 
 
 def v4(fake: FakeBackend) -> list[str]:
@@ -50,7 +50,7 @@ def test_blank_device_gets_the_address_and_forwarding() -> None:
         r.SetSysctl(IP_FORWARD, "1"),
         r.AddAddress("br100", r.Address("10.0.0.1", 24, broadcast="10.0.0.255")),
     ]
-    fake.apply(actions)
+    fake.apply(None, actions)
     assert v4(fake) == ["10.0.0.1/24"]
     assert plan(fake) == []
 
@@ -75,7 +75,7 @@ def test_wrong_primary_is_moved_behind_and_routes_restored() -> None:
         "SendArp",
     ]
     assert actions[-1] == r.SendArp("br100", "10.0.0.1", 3)
-    fake.apply(actions)
+    fake.apply(None, actions)
     assert v4(fake) == ["10.0.0.1/24", "192.168.5.5/24"]
     assert [rt.gateway for rt in fake.routes] == ["192.168.5.1"]
     assert plan(fake) == []
@@ -84,7 +84,7 @@ def test_wrong_primary_is_moved_behind_and_routes_restored() -> None:
 def test_same_subnet_address_before_the_dhcp_address() -> None:
     """10.0.0.50 is primary and 10.0.0.1 its secondary: dnsmasq would bind .50."""
     fake = bridge("10.0.0.50/24", "10.0.0.1/24")
-    fake.apply(plan(fake))
+    fake.apply(None, plan(fake))
     assert v4(fake) == ["10.0.0.1/24", "10.0.0.50/24"]
     assert fake.addresses["br100"][1].secondary
 
@@ -92,17 +92,17 @@ def test_same_subnet_address_before_the_dhcp_address() -> None:
 def test_dynamic_address_is_kept_and_made_permanent() -> None:
     fake = bridge()
     fake.addresses["br100"].append(r.Address("192.168.5.5", 24, permanent=False))
-    fake.apply(plan(fake))
+    fake.apply(None, plan(fake))
     assert [(a.cidr, a.permanent) for a in fake.addresses["br100"]] == [("10.0.0.1/24", True), ("192.168.5.5/24", True)]
 
 
 def test_wrong_broadcast_or_prefix_is_corrected() -> None:
     fake = bridge()
     fake.seed_address("br100", "10.0.0.1/24", broadcast="10.0.0.127")
-    fake.apply(plan(fake))
+    fake.apply(None, plan(fake))
     assert fake.addresses["br100"][0].broadcast == "10.0.0.255"
     fake = bridge("10.0.0.1/16")
-    fake.apply(plan(fake))
+    fake.apply(None, plan(fake))
     assert v4(fake) == ["10.0.0.1/24"], "the copy with the wrong prefix is not re-added"
 
 
@@ -119,13 +119,13 @@ def test_ipv6_gateway_is_added_once() -> None:
     fake = bridge("10.0.0.1/24")
     actions = plan(fake, spec)
     assert actions == [r.AddAddress("br100", r.Address("fd00::1", 64, family=6))]
-    fake.apply(actions)
+    fake.apply(None, actions)
     assert plan(fake, spec) == []
 
 
 def test_missing_device() -> None:
     with pytest.raises(exception.DriverError, match="does not exist"):
-        plan_gateway(FakeBackend().snapshot(gateway_query("br9")), "br9", SPEC)
+        plan_gateway(FakeBackend().snapshot(None, gateway_query("br9")), "br9", SPEC)
 
 
 def test_spec_from_network() -> None:
@@ -146,15 +146,15 @@ def test_spec_from_network() -> None:
 def test_floating_bind_unbind() -> None:
     fake = FakeBackend()
     fake.add_link("eth0", up=True)
-    snap = fake.snapshot(address_query("eth0"))
+    snap = fake.snapshot(None, address_query("eth0"))
     actions = plan_bind_address(snap, "eth0", "203.0.113.5", arp_count=2)
     assert actions == [
         r.AddAddress("eth0", r.Address("203.0.113.5", 32)),
         r.SendArp("eth0", "203.0.113.5", 2),
     ]
-    fake.apply(actions)
+    fake.apply(None, actions)
     assert fake.tool_calls and fake.tool_calls[0][0] == "arping"
-    snap = fake.snapshot(address_query("eth0"))
+    snap = fake.snapshot(None, address_query("eth0"))
     assert plan_bind_address(snap, "eth0", "203.0.113.5", arp_count=2) == []
     assert plan_unbind_address(snap, "eth0", "203.0.113.5") == [
         r.DeleteAddress("eth0", r.Address("203.0.113.5", 32, secondary=False))
@@ -162,12 +162,12 @@ def test_floating_bind_unbind() -> None:
     assert plan_unbind_address(snap, "eth0", "203.0.113.6") == []
     with pytest.raises(exception.NoFloatingIpInterface):
         plan_bind_address(snap, "eth9", "203.0.113.5")
-    assert plan_unbind_address(fake.snapshot(address_query("eth9")), "eth9", "203.0.113.5") == []
+    assert plan_unbind_address(fake.snapshot(None, address_query("eth9")), "eth9", "203.0.113.5") == []
 
 
 def test_metadata_address() -> None:
     fake = FakeBackend()
-    actions = plan_metadata_ip(fake.snapshot(address_query("lo")))
+    actions = plan_metadata_ip(fake.snapshot(None, address_query("lo")))
     assert actions == [r.AddAddress("lo", r.Address("169.254.169.254", 32, scope=r.SCOPE_LINK))]
-    fake.apply(actions)
-    assert plan_metadata_ip(fake.snapshot(address_query("lo"))) == []
+    fake.apply(None, actions)
+    assert plan_metadata_ip(fake.snapshot(None, address_query("lo"))) == []

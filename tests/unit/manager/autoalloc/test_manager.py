@@ -15,9 +15,9 @@ from novanet.drivers.base import DhcpHost, NetworkSpec
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.autoalloc import admin
 from novanet.manager.flat import FlatDHCPManager
-from novanet.manager.types import InstanceInfo, NetworkChoice
+from novanet.types import InstanceInfo, NetworkChoice
 from novanet.manager.vlan import VlanManager
-from novanet.rpc.context import RequestContext
+from novanet.context import RequestContext
 
 USER = RequestContext(project_id="p1", user_id="u1")
 
@@ -63,11 +63,11 @@ def test_none_touches_nothing(vlan: VlanManager) -> None:
         db.instance_get_by_uuid(inst.uuid)
     vlan.validate_networks(USER, NetworkChoice.NONE)
     vlan.deallocate_for_instance(USER, inst, NetworkChoice.NONE)
-    assert vlan.driver.calls == [] and db.network_get_all() == []  # type: ignore[attr-defined]
+    assert vlan.plumbing.driver.calls == [] and db.network_get_all() == []  # type: ignore[attr-defined]
 
 
 def test_auto_builds_the_project_network_with_its_egress_and_allocates(vlan: VlanManager) -> None:
-    driver: ProbingDriver = vlan.driver  # type: ignore[assignment]
+    driver: ProbingDriver = vlan.plumbing.driver  # type: ignore[assignment]
     with pytest.raises(exception.AutoAllocationFailure, match="NO_DEFAULT_POOL"):
         vlan.validate_networks(USER, NetworkChoice.AUTO)
     configure()
@@ -100,14 +100,14 @@ def test_auto_builds_the_project_network_with_its_egress_and_allocates(vlan: Vla
 
 def test_a_missing_egress_interface_fails_the_dry_run(vlan: VlanManager) -> None:
     configure()
-    vlan.driver.devices = {"eth0"}  # type: ignore[attr-defined]
+    vlan.plumbing.driver.devices = {"eth0"}  # type: ignore[attr-defined]
     with pytest.raises(exception.AutoAllocationFailure, match="EGRESS_INTERFACE_MISSING"):
         vlan.validate_networks(USER, NetworkChoice.AUTO)
 
 
 def test_a_host_failure_is_a_typed_error_and_leaves_nothing(vlan: VlanManager) -> None:
     configure()
-    driver: ProbingDriver = vlan.driver  # type: ignore[assignment]
+    driver: ProbingDriver = vlan.plumbing.driver  # type: ignore[assignment]
     driver.fail = exception.DriverError("bridge br100 refused")
     inst = instance()
     with pytest.raises(exception.AutoAllocationFailure) as caught:
@@ -123,7 +123,7 @@ def test_flat_auto_uses_the_shared_network(sqlite_store: str) -> None:
     flat = FlatDHCPManager("host-a", driver=RecordingDriver())
     with pytest.raises(exception.AutoAllocationFailure, match="MANAGER_UNSUPPORTED"):
         flat.validate_networks(USER, NetworkChoice.AUTO)
-    (shared,) = flat.create_networks(label="net", cidr="10.0.0.0/28", bridge="br-a")
+    (shared,) = flat.networks.create_networks(USER.elevated(), label="net", cidr="10.0.0.0/28", bridge="br-a")
     flat.validate_networks(USER, NetworkChoice.AUTO)
     info = flat.allocate_for_instance(USER, instance(), None, False, NetworkChoice.AUTO, None)
     assert info[0].network.id == shared.uuid  # type: ignore[union-attr]
@@ -141,10 +141,10 @@ def test_two_hosts_share_one_project_network(vlan: VlanManager) -> None:
     second = b.allocate_for_instance(USER, instance(), None, False, NetworkChoice.AUTO, None)
     assert first[0].network.id == second[0].network.id  # type: ignore[union-attr]
     assert ("rpc_allocate_fixed_ip", "host-a") in peers.calls
-    assert "ensure_network" not in b.driver.call_names()  # type: ignore[attr-defined]
+    assert "ensure_network" not in b.plumbing.driver.call_names()  # type: ignore[attr-defined]
     for info in (first, second):
         address = info.fixed_ips()[0].address
         a.deallocate_fixed_ip(USER, address, "host-a")
     assert b.delete_auto_allocated_network(USER, "p1") == first[0].network.id  # type: ignore[union-attr]
     assert ("delete_auto_allocated_network", "host-a") in peers.calls
-    assert a.driver.call_names()[-1] == "remove_network"  # type: ignore[attr-defined]
+    assert a.plumbing.driver.call_names()[-1] == "remove_network"  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""IptablesManager against the in-memory kernel: layout, apply, coalescing."""
+"""IptablesFirewall against the in-memory kernel: layout, apply, coalescing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from oslo_config import cfg
 from novanet import conf as novanet_conf
 from novanet import exception
 from novanet.drivers.base import FloatingForward
-from novanet.drivers.iptables import IptablesManager, builders
+from novanet.drivers.iptables import IptablesFirewall, builders
 from novanet.drivers.iptables.fake import FakeBackend
 from novanet.drivers.iptables.model import ChainSpec, RuleSpec
 from tests.fixtures.wait import wait_until
@@ -41,10 +41,10 @@ def kernel() -> FakeBackend:
 
 
 @pytest.fixture
-def manager(kernel: FakeBackend) -> Iterator[IptablesManager]:
-    mgr = IptablesManager(kernel)
-    yield mgr
-    mgr.close()
+def firewall(kernel: FakeBackend) -> Iterator[IptablesFirewall]:
+    fw = IptablesFirewall(kernel)
+    yield fw
+    fw.close()
 
 
 def floating(addr: str, fixed: str) -> tuple[ChainSpec | RuleSpec, ...]:
@@ -60,8 +60,8 @@ def foreign_lines(kernel: FakeBackend, tables: tuple[str, ...] = ("filter", "nat
     return lines
 
 
-def test_first_apply_builds_nova_layout(manager: IptablesManager, kernel: FakeBackend) -> None:
-    manager.apply()
+def test_first_apply_builds_nova_layout(firewall: IptablesFirewall, kernel: FakeBackend) -> None:
+    firewall.apply()
     assert kernel.rules(4, "filter", "FORWARD") == ["-j novanet-filter-top", f"-j {P}FORWARD"]
     assert kernel.rules(4, "filter", "OUTPUT") == ["-j novanet-filter-top", f"-j {P}OUTPUT"]
     assert kernel.rules(4, "filter", "INPUT") == [f"-j {P}INPUT"]
@@ -72,78 +72,78 @@ def test_first_apply_builds_nova_layout(manager: IptablesManager, kernel: FakeBa
     assert kernel.rules(4, "mangle", "POSTROUTING") == [f"-j {P}POSTROUTING"]
     assert kernel.rules(4, "mangle", "PREROUTING") == [f"-j {P}PREROUTING"]
     assert (6, "filter") not in kernel.tables  # IPv6 only with use_ipv6
-    assert manager.stats.full_syncs == 1 and manager.stats.restores == 1
+    assert firewall.stats.full_syncs == 1 and firewall.stats.restores == 1
 
 
-def test_apply_writes_only_changed_chains_without_reading(manager: IptablesManager,
+def test_apply_writes_only_changed_chains_without_reading(firewall: IptablesFirewall,
                                                           kernel: FakeBackend) -> None:
-    manager.apply()
-    saves = manager.stats.saves
-    manager.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
-    manager.apply()
+    firewall.apply()
+    saves = firewall.stats.saves
+    firewall.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
+    firewall.apply()
     text = kernel.restores()[-1]
     declared = [line for line in text.splitlines() if line.startswith(":")]
     assert declared == [f":{P}OUTPUT - [0:0]", f":{P}POSTROUTING - [0:0]", f":{P}PREROUTING - [0:0]",
                         f":{P}fip-dnat-07 - [0:0]", f":{P}fip-post-03 - [0:0]", f":{P}fip-snat-03 - [0:0]",
                         f":{P}float-snat - [0:0]"]
     assert "*filter" not in text and "*mangle" not in text
-    assert manager.stats.saves == saves  # no iptables-save on the hot path
+    assert firewall.stats.saves == saves  # no iptables-save on the hot path
     # a second floating IP in the same buckets rewrites only the bucket chains
-    manager.ensure("fip2", floating("172.24.5.7", "10.0.1.3"))
-    manager.apply()
+    firewall.ensure("fip2", floating("172.24.5.7", "10.0.1.3"))
+    firewall.apply()
     declared = [line for line in kernel.restores()[-1].splitlines() if line.startswith(":")]
     assert declared == [f":{P}fip-dnat-07 - [0:0]", f":{P}fip-post-03 - [0:0]", f":{P}fip-snat-03 - [0:0]"]
 
 
-def test_apply_without_changes_does_nothing(manager: IptablesManager, kernel: FakeBackend) -> None:
-    manager.apply()
+def test_apply_without_changes_does_nothing(firewall: IptablesFirewall, kernel: FakeBackend) -> None:
+    firewall.apply()
     before = len(kernel.history)
-    manager.apply()
-    manager.ensure("x", ())
-    manager.apply()
+    firewall.apply()
+    firewall.ensure("x", ())
+    firewall.apply()
     assert len(kernel.history) == before
 
 
-def test_defer_apply_batches_and_nests(manager: IptablesManager, kernel: FakeBackend) -> None:
-    manager.apply()
-    restores = manager.stats.restores
-    with manager.defer_apply():
-        manager.ensure("a", floating("172.24.4.1", "10.0.0.1"))
-        manager.apply()
-        with manager.defer_apply():
-            manager.ensure("b", floating("172.24.4.2", "10.0.0.2"))
-        assert manager.stats.restores == restores  # inner exit does not apply
-    assert manager.stats.restores == restores + 1
+def test_defer_apply_batches_and_nests(firewall: IptablesFirewall, kernel: FakeBackend) -> None:
+    firewall.apply()
+    restores = firewall.stats.restores
+    with firewall.defer_apply():
+        firewall.ensure("a", floating("172.24.4.1", "10.0.0.1"))
+        firewall.apply()
+        with firewall.defer_apply():
+            firewall.ensure("b", floating("172.24.4.2", "10.0.0.2"))
+        assert firewall.stats.restores == restores  # inner exit does not apply
+    assert firewall.stats.restores == restores + 1
     assert "-d 172.24.4.2/32 -j DNAT --to-destination 10.0.0.2" in kernel.rules(4, "nat", f"{P}fip-dnat-02")
 
 
-def test_reassociation_replaces_rules(manager: IptablesManager, kernel: FakeBackend) -> None:
-    manager.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
-    manager.apply()
-    manager.ensure("fip", floating("172.24.4.7", "10.0.0.4"))
-    manager.apply()
+def test_reassociation_replaces_rules(firewall: IptablesFirewall, kernel: FakeBackend) -> None:
+    firewall.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
+    firewall.apply()
+    firewall.ensure("fip", floating("172.24.4.7", "10.0.0.4"))
+    firewall.apply()
     nat = kernel.save(4).split("*nat")[1]
     assert "10.0.0.3" not in nat
     assert nat.count("-d 172.24.4.7/32 -j DNAT --to-destination 10.0.0.4") == 1
     assert f"{P}fip-snat-03" not in kernel.chains(4, "nat")  # empty bucket gone
-    manager.remove("fip")
-    manager.apply()
+    firewall.remove("fip")
+    firewall.apply()
     assert "172.24.4.7" not in kernel.save(4)
     assert not [chain for chain in kernel.chains(4, "nat") if "fip-" in chain]
 
 
-def test_ensure_rejects_unknown_chain_atomically(manager: IptablesManager) -> None:
+def test_ensure_rejects_unknown_chain_atomically(firewall: IptablesFirewall) -> None:
     with pytest.raises(ValueError, match="unknown chain"):
-        manager.ensure("t", (RuleSpec("nat", "PREROUTING", "-j ACCEPT"), RuleSpec("nat", "nope", "-j ACCEPT")))
-    assert manager.table(4, "nat").rules("PREROUTING") == ()
-    assert manager.tagged("t") == ()
+        firewall.ensure("t", (RuleSpec("nat", "PREROUTING", "-j ACCEPT"), RuleSpec("nat", "nope", "-j ACCEPT")))
+    assert firewall.table(4, "nat").rules("PREROUTING") == ()
+    assert firewall.tagged("t") == ()
     with pytest.raises(ValueError):
-        manager.table(4, "raw")
+        firewall.table(4, "raw")
 
 
-def test_group_commit_covers_concurrent_callers(manager: IptablesManager, kernel: FakeBackend) -> None:
-    manager.apply()
-    base = manager.stats.applies
+def test_group_commit_covers_concurrent_callers(firewall: IptablesFirewall, kernel: FakeBackend) -> None:
+    firewall.apply()
+    base = firewall.stats.applies
     count = 300
     changed = threading.Semaphore(0)
     gate = threading.Event()
@@ -159,9 +159,9 @@ def test_group_commit_covers_concurrent_callers(manager: IptablesManager, kernel
 
     def associate(index: int) -> None:
         addr, fixed = f"172.24.{index // 250}.{index % 250 + 1}", f"10.0.{index // 250}.{index % 250 + 1}"
-        manager.ensure(f"fip-{index}", floating(addr, fixed))
+        firewall.ensure(f"fip-{index}", floating(addr, fixed))
         changed.release()
-        manager.apply()
+        firewall.apply()
         bucket = f"{P}fip-dnat-{index % 250 + 1:02x}"
         if f"-d {addr}/32 -j DNAT --to-destination {fixed}" not in kernel.rules(4, "nat", bucket):
             errors.append(addr)
@@ -174,36 +174,36 @@ def test_group_commit_covers_concurrent_callers(manager: IptablesManager, kernel
     assert errors == []
     # The first apply was held until every thread had changed the model:
     # the next single apply covered all the others.
-    assert manager.stats.applies - base == 2
+    assert firewall.stats.applies - base == 2
 
 
-def test_failed_apply_retries_as_full_converge(manager: IptablesManager, kernel: FakeBackend) -> None:
-    manager.apply()
+def test_failed_apply_retries_as_full_converge(firewall: IptablesFirewall, kernel: FakeBackend) -> None:
+    firewall.apply()
     kernel.fail_next = exception.ProcessExecutionError(cmd="x", exit_code=1, stderr="boom")
-    manager.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
-    manager.apply()
-    assert manager.stats.failures == 1 and manager.stats.full_syncs == 2
+    firewall.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
+    firewall.apply()
+    assert firewall.stats.failures == 1 and firewall.stats.full_syncs == 2
     assert kernel.rules(4, "nat", f"{P}fip-dnat-07") == ["-d 172.24.4.7/32 -j DNAT --to-destination 10.0.0.3"]
 
 
-def test_persistent_failure_reaches_caller_and_heals_later(manager: IptablesManager,
+def test_persistent_failure_reaches_caller_and_heals_later(firewall: IptablesFirewall,
                                                           kernel: FakeBackend) -> None:
-    manager.apply()
+    firewall.apply()
 
     def refuse(family: int, text: str) -> None:
         raise exception.ProcessExecutionError(cmd="restore", exit_code=2, stderr="refused")
 
     kernel.on_restore = refuse
-    manager.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
+    firewall.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
     with pytest.raises(exception.ProcessExecutionError, match="refused"):
-        manager.apply()
+        firewall.apply()
     kernel.on_restore = None
-    manager.apply()
+    firewall.apply()
     assert kernel.rules(4, "nat", f"{P}fip-dnat-07")
 
 
-def test_follower_gets_a_typed_copy_of_the_leader_error(manager: IptablesManager, kernel: FakeBackend) -> None:
-    manager.apply()
+def test_follower_gets_a_typed_copy_of_the_leader_error(firewall: IptablesFirewall, kernel: FakeBackend) -> None:
+    firewall.apply()
     entered, release = threading.Event(), threading.Event()
 
     def slow_refusal(family: int, text: str) -> None:
@@ -212,12 +212,12 @@ def test_follower_gets_a_typed_copy_of_the_leader_error(manager: IptablesManager
         raise exception.ProcessExecutionError(cmd="restore", exit_code=2, stderr="refused")
 
     kernel.on_restore = slow_refusal
-    manager.ensure("a", floating("172.24.4.1", "10.0.0.1"))
+    firewall.ensure("a", floating("172.24.4.1", "10.0.0.1"))
     outcome: dict[str, BaseException] = {}
 
     def leader() -> None:
         try:
-            manager.apply()
+            firewall.apply()
         except exception.NovanetError as exc:
             outcome["leader"] = exc
 
@@ -228,14 +228,14 @@ def test_follower_gets_a_typed_copy_of_the_leader_error(manager: IptablesManager
 
     def follower() -> None:
         try:
-            manager.apply()  # its change ("a") is covered by the failing round in flight
+            firewall.apply()  # its change ("a") is covered by the failing round in flight
         except exception.NovanetError as exc:
             follower_error.append(exc)
 
     other = threading.Thread(target=follower)
     other.start()
-    # the follower is parked on the manager's condition, waiting for the round
-    wait_until(lambda: len(manager._cond._waiters) == 1)  # type: ignore[attr-defined]
+    # the follower is parked on the firewall's condition, waiting for the round
+    wait_until(lambda: len(firewall._cond._waiters) == 1)  # type: ignore[attr-defined]
     release.set()
     thread.join()
     other.join()
@@ -243,25 +243,25 @@ def test_follower_gets_a_typed_copy_of_the_leader_error(manager: IptablesManager
     assert len(follower_error) == 1 and isinstance(follower_error[0], exception.ProcessExecutionError)
     assert follower_error[0] is not outcome["leader"]
     # one round (an incremental attempt and its full-converge retry), not two
-    assert manager.stats.failures == 2  # a round led by the follower would make it 4
+    assert firewall.stats.failures == 2  # a round led by the follower would make it 4
 
 
 def test_restart_with_same_model_writes_nothing(kernel: FakeBackend) -> None:
-    first = IptablesManager(kernel)
+    first = IptablesFirewall(kernel)
     first.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
     first.apply()
-    second = IptablesManager(kernel)
+    second = IptablesFirewall(kernel)
     second.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
     second.apply()
     assert second.stats.restores == 0 and second.stats.saves == 1
 
 
 def test_restart_removes_stale_wrapped_chains(kernel: FakeBackend) -> None:
-    first = IptablesManager(kernel)
+    first = IptablesFirewall(kernel)
     first.ensure("old", (ChainSpec("filter", "old"), RuleSpec("filter", "INPUT", "-j $old")))
     first.apply()
     assert f"{P}old" in kernel.chains(4, "filter")
-    second = IptablesManager(kernel)
+    second = IptablesFirewall(kernel)
     second.apply()
     assert f"{P}old" not in kernel.chains(4, "filter")
     assert kernel.rules(4, "filter", f"{P}INPUT") == []
@@ -270,13 +270,13 @@ def test_restart_removes_stale_wrapped_chains(kernel: FakeBackend) -> None:
 def test_foreign_rules_survive_applies_and_restarts(kernel: FakeBackend) -> None:
     kernel.foreign(4, FOREIGN)
     before = foreign_lines(kernel)
-    first = IptablesManager(kernel)
+    first = IptablesFirewall(kernel)
     for index in range(100):
         first.ensure(f"fip-{index}", floating(f"172.24.4.{index + 1}", f"10.0.0.{index + 1}"))
         first.apply()
     first.remove("fip-3")
     first.apply()
-    second = IptablesManager(kernel)
+    second = IptablesFirewall(kernel)
     second.apply()
     assert foreign_lines(kernel) == before
     # foreign rules kept their relative order, ours sit on top, once
@@ -286,34 +286,34 @@ def test_foreign_rules_survive_applies_and_restarts(kernel: FakeBackend) -> None
 
 def test_top_regex_keeps_foreign_rule_above(kernel: FakeBackend) -> None:
     kernel.foreign(4, "*filter\n:DOCKER-USER - [0:0]\n-A FORWARD -j DOCKER-USER\nCOMMIT\n")
-    manager = IptablesManager(kernel, top_regex="DOCKER-USER")
-    manager.apply()
+    firewall = IptablesFirewall(kernel, top_regex="DOCKER-USER")
+    firewall.apply()
     assert kernel.rules(4, "filter", "FORWARD") == ["-j DOCKER-USER", "-j novanet-filter-top", f"-j {P}FORWARD"]
 
 
 def test_ipv6_tables_applied_when_enabled(kernel: FakeBackend) -> None:
-    manager = IptablesManager(kernel, use_ipv6=True)
-    manager.ensure("md", builders.metadata_accept_rules(builders.RuleConfig(metadata_host="::1")))
-    manager.apply()
+    firewall = IptablesFirewall(kernel, use_ipv6=True)
+    firewall.ensure("md", builders.metadata_accept_rules(builders.RuleConfig(metadata_host="::1")))
+    firewall.apply()
     assert kernel.rules(6, "filter", f"{P}INPUT") == ["-p tcp -m tcp --dport 8775 -m addrtype --dst-type LOCAL -j ACCEPT"]
     assert kernel.rules(6, "filter", "FORWARD") == ["-j novanet-filter-top", f"-j {P}FORWARD"]
 
 
-def test_sync_rereads_and_is_idempotent(manager: IptablesManager, kernel: FakeBackend) -> None:
-    manager.apply()
-    manager.sync()
-    manager.sync()
-    assert manager.stats.full_syncs == 3 and manager.stats.restores == 1
+def test_sync_rereads_and_is_idempotent(firewall: IptablesFirewall, kernel: FakeBackend) -> None:
+    firewall.apply()
+    firewall.sync()
+    firewall.sync()
+    assert firewall.stats.full_syncs == 3 and firewall.stats.restores == 1
 
 
 def test_debug_mode_detects_tampering(kernel: FakeBackend) -> None:
-    manager = IptablesManager(kernel, debug=True)
-    manager.apply()
+    firewall = IptablesFirewall(kernel, debug=True)
+    firewall.apply()
     kernel.foreign(4, f"*filter\n-A {P}INPUT -j DROP\nCOMMIT\n")
-    manager.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
+    firewall.ensure("fip", floating("172.24.4.7", "10.0.0.3"))
     with pytest.raises(exception.DriverError, match="did not converge"):
-        manager.apply()
-    manager.apply()  # the next apply converges
+        firewall.apply()
+    firewall.apply()  # the next apply converges
     assert kernel.rules(4, "filter", f"{P}INPUT") == []
 
 
@@ -324,8 +324,8 @@ def test_from_config_loads_backend_by_entry_point(tmp_path: object) -> None:
     conf([], project="novanet-test")
     conf.set_override("backend", "fake", group="iptables")
     conf.set_override("use_ipv6", True)
-    manager = IptablesManager.from_config(conf)
-    assert isinstance(manager.backend, FakeBackend) and manager.use_ipv6
+    firewall = IptablesFirewall.from_config(conf)
+    assert isinstance(firewall.backend, FakeBackend) and firewall.use_ipv6
     conf.set_override("backend", "nope", group="iptables")
     with pytest.raises(exception.InvalidConfig, match="nope"):
-        IptablesManager.from_config(conf)
+        IptablesFirewall.from_config(conf)

@@ -1,4 +1,10 @@
-"""Run host commands and calls inside a named network namespace.
+"""The iptables driver's privileged part: commands and calls in a namespace.
+
+Like ``linux_net.privileged`` and ``dnsmasq.privileged``, this is the one
+module of the driver that runs a program or enters a namespace; the
+backends (:mod:`.restore`, :mod:`.libiptc`) and :mod:`.detect` run their
+commands and calls through it. It is where oslo.privsep entry points go once
+the daemon drops root.
 
 The network namespace is a property of a *thread* on Linux: ``setns(2)``
 with ``CLONE_NEWNET`` is allowed in a multi-threaded process and moves only

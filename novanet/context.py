@@ -1,4 +1,9 @@
-"""The request context every RPC carries (oslo.context)."""
+"""The request context: who asks (oslo.context), carried by every RPC.
+
+Neutral ground: the RPC layer rebuilds it from the wire, the managers check
+ownership with it, the command-line tools make admin ones. It imports no
+novanet layer, so every layer may import it.
+"""
 
 from __future__ import annotations
 

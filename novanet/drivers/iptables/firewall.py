@@ -1,8 +1,8 @@
-"""IptablesManager: the wrapped-chain model of one namespace, and its apply.
+"""IptablesFirewall: the wrapped-chain model of one namespace, and its apply.
 
 Theory of operation
 -------------------
-The manager owns the model tables (IPv4 ``filter``/``nat``/``mangle``, IPv6
+The firewall owns the model tables (IPv4 ``filter``/``nat``/``mangle``, IPv6
 ``filter``) with nova-network's layout (nova-network.md §4.3):
 
 * filter (v4 and v6): the shared chain ``novanet-filter-top`` jumped from the
@@ -19,7 +19,7 @@ Invariants of the apply (:meth:`apply`):
 
 1. **Only changed chains are written**, with one ``iptables-restore
    --noflush -w`` per family carrying one block per changed table
-   (:mod:`.plan`). No ``iptables-save`` on that path: the manager remembers
+   (:mod:`.plan`). No ``iptables-save`` on that path: the firewall remembers
    what it wrote to its wrapped chains (``_applied``), which nobody else
    writes.
 2. **The live tables are read** only at the first apply (or :meth:`sync`,
@@ -28,7 +28,7 @@ Invariants of the apply (:meth:`apply`):
    The first apply is a full converge: stale wrapped chains go, built-in
    jumps are put in place exactly once, unchanged chains are left alone, so a
    restart with the same model writes nothing.
-3. **A failed apply heals**: the manager forgets what it believes about the
+3. **A failed apply heals**: the firewall forgets what it believes about the
    kernel and retries at once as a full converge from a fresh read; only if
    that fails too does the caller see the error.
 4. **Group commit**: one apply is in flight at a time. Every model change
@@ -41,7 +41,7 @@ Invariants of the apply (:meth:`apply`):
 5. :meth:`defer_apply` (per thread, nestable) turns :meth:`apply` into a
    no-op until the outermost block exits, then applies once.
 
-Model mutations are fast and hold the manager's lock only briefly; the lock
+Model mutations are fast and hold the firewall's lock only briefly; the lock
 is released during kernel I/O, so threads keep changing the model while an
 apply runs. ``apply()`` must not be called while holding
 :meth:`IptablesTable.locked`.
@@ -69,7 +69,7 @@ from novanet.drivers.iptables.savefile import LiveTable, parse_save
 
 LOG = logging.getLogger(__name__)
 
-__all__ = ["ApplyStats", "IptablesManager"]
+__all__ = ["ApplyStats", "IptablesFirewall"]
 
 _WRAPPED_BUILTINS = {
     (4, "filter"): ("INPUT", "OUTPUT", "FORWARD"),
@@ -126,7 +126,7 @@ class _FileLock:
             self._fd = None
 
 
-class IptablesManager:
+class IptablesFirewall:
     """The model and its coalesced apply; see the module docstring.
 
     :param backend: the kernel side (:func:`create_backend`).
@@ -171,8 +171,8 @@ class IptablesManager:
 
     @classmethod
     def from_config(cls, conf: cfg.ConfigOpts | None = None, *, binary: str = DEFAULT_BINARY_NAME,
-                    backend: FirewallBackend | None = None) -> IptablesManager:
-        """Build the manager (and, unless given, the backend) from options."""
+                    backend: FirewallBackend | None = None) -> IptablesFirewall:
+        """Build the firewall (and, unless given, the backend) from options."""
         if conf is None:
             from novanet.conf import CONF
             conf = CONF
@@ -218,7 +218,7 @@ class IptablesManager:
         return tables[name]
 
     def wrap(self, name: str) -> str:
-        """The kernel name of this manager's wrapped chain ``name``."""
+        """The kernel name of this firewall's wrapped chain ``name``."""
         return self.ipv4["filter"].wrap(name)
 
     def _tables(self) -> Iterator[IptablesTable]:

@@ -1,10 +1,11 @@
 """One dnsmasq per network on this host: its files, host entries and process.
 
-:class:`DnsmasqManager` is what the ``LinuxNetDriver`` facade calls from
+:class:`DnsmasqSupervisor` is what the ``LinuxNetDriver`` facade calls from
 ``ensure_network``, ``add_dhcp_host``, ``remove_dhcp_host``, ``release_dhcp``,
 ``update_dns``, ``remove_network``, ``init_host`` and ``deferred``. It renders
 with :mod:`.render` and acts through a :class:`~.backend.FileStore` and a
-:class:`~.backend.ProcessTable` (real ones by default, :mod:`.fake` in tests).
+:class:`~.backend.ProcessTable`: the module :mod:`.privileged` by default,
+:mod:`.fake` in tests.
 
 Theory of operation
 -------------------
@@ -25,7 +26,7 @@ and ``.stale`` (the ledger); :mod:`.hostsdir` explains the split.
 * **add_host** is one atomic file write that dnsmasq picks up by inotify
   (same pid, no signal). Only an address dnsmasq still remembers for another
   (or an older) entry needs a reload, done at once or, inside
-  :meth:`DnsmasqManager.deferred`, once per network when the block exits.
+  :meth:`DnsmasqSupervisor.deferred`, once per network when the block exits.
 * **remove_host** tombstones the entry (refused at once) and runs
   ``dhcp_release`` on the bridge inside the namespace, which ends the lease
   and makes dnsmasq run the dhcp-script's ``del``. Never a reload.
@@ -55,28 +56,24 @@ from oslo_config import cfg
 from novanet import conf as novanet_conf
 from novanet import exception
 from novanet.drivers.base import DhcpHost, NetworkSpec
-from novanet.drivers.dnsmasq import process, render
-from novanet.drivers.dnsmasq.backend import (
-    FileStore,
-    LinuxProcesses,
-    LocalFiles,
-    ProcessTable,
-)
+from novanet.drivers.dnsmasq import privileged, process, render
+from novanet.drivers.dnsmasq.backend import FileStore, ProcessTable
 from novanet.drivers.dnsmasq.hostsdir import HostsDir
+from novanet.drivers.dnsmasq.paths import NetworkFiles, check_device, device_of, network_files, normalize_mac
 from novanet.drivers.dnsmasq.process import ProcessState, ProcessStatus
 from novanet.drivers.dnsmasq.settings import DnsmasqSettings, settings_from_conf
 
 LOG = logging.getLogger(__name__)
 
 
-class DnsmasqManager:
+class DnsmasqSupervisor:
     """Makes each network's dnsmasq match the facts. See the module docstring."""
 
-    def __init__(self, settings: DnsmasqSettings, files: FileStore | None = None,
-                 processes: ProcessTable | None = None) -> None:
+    def __init__(self, settings: DnsmasqSettings, files: FileStore = privileged,
+                 processes: ProcessTable = privileged) -> None:
         self.settings = settings
-        self.files: FileStore = files if files is not None else LocalFiles()
-        self.processes: ProcessTable = processes if processes is not None else LinuxProcesses()
+        self.files = files
+        self.processes = processes
         self._guard = threading.Lock()
         self._locks: dict[str, threading.RLock] = {}
         self._dirs: dict[str, HostsDir] = {}
@@ -85,15 +82,15 @@ class DnsmasqManager:
         self._pending: dict[str, NetworkSpec] = {}
 
     @classmethod
-    def from_conf(cls, conf: cfg.ConfigOpts | None = None) -> DnsmasqManager:
-        """A manager with the real backends and the options of ``conf``."""
+    def from_conf(cls, conf: cfg.ConfigOpts | None = None) -> DnsmasqSupervisor:
+        """A supervisor with the real backends and the options of ``conf``."""
         return cls(settings_from_conf(conf if conf is not None else novanet_conf.CONF))
 
     # -- queries -------------------------------------------------------------------
 
-    def paths(self, network: NetworkSpec) -> render.NetworkFiles:
+    def paths(self, network: NetworkSpec) -> NetworkFiles:
         """The files of ``network``'s dnsmasq."""
-        return render.network_files(self.settings, network.bridge)
+        return network_files(self.settings, network.bridge)
 
     def status(self, network: NetworkSpec) -> ProcessStatus:
         """Whether our dnsmasq for ``network`` runs, and with the wanted flags."""
@@ -167,7 +164,7 @@ class DnsmasqManager:
 
         :raises NetworkDhcpReleaseFailed: if dhcp_release fails.
         """
-        mac = render.normalize_mac(host.mac)
+        mac = normalize_mac(host.mac)
         paths = self.paths(network)
         with self._lock(paths.device):
             self._hostsdir(paths).remove(mac)
@@ -181,14 +178,14 @@ class DnsmasqManager:
 
         :raises NetworkDhcpReleaseFailed: if dhcp_release fails.
         """
-        mac = render.normalize_mac(mac)
+        mac = normalize_mac(mac)
         if not netaddr.valid_ipv4(str(address)):
             raise exception.InvalidAddress(address=address)
-        device = render.check_device(network.bridge)
+        device = check_device(network.bridge)
         if not self.processes.device_exists(device, self.settings.namespace):
             LOG.debug("Not releasing %s (%s): %s does not exist", address, mac, device)
             return
-        self.processes.release(self.settings.release_binary, device, str(address), mac, self.settings.namespace)
+        self.processes.dhcp_release(self.settings.release_binary, device, str(address), mac, self.settings.namespace)
 
     def update_dns(self, network: NetworkSpec, hosts: Sequence[DhcpHost]) -> None:
         """Publish the DNS names of all ``network``'s instances (multi_host only).
@@ -206,7 +203,7 @@ class DnsmasqManager:
 
     def remove_network(self, network: NetworkSpec) -> None:
         """Stop ``network``'s dnsmasq (if ours) and remove its files."""
-        self._remove_device(render.check_device(network.bridge))
+        self._remove_device(check_device(network.bridge))
 
     def tidy(self, network: NetworkSpec, force: bool = False) -> bool:
         """Fold the per-host files into the base file (one write, no signal) and,
@@ -284,14 +281,14 @@ class DnsmasqManager:
         with self._guard:
             return self._locks.setdefault(device, threading.RLock())
 
-    def _hostsdir(self, paths: render.NetworkFiles) -> HostsDir:
+    def _hostsdir(self, paths: NetworkFiles) -> HostsDir:
         with self._guard:
             found = self._dirs.get(paths.device)
             if found is None:
                 found = self._dirs[paths.device] = HostsDir(self.files, paths)
             return found
 
-    def _prepare(self, paths: render.NetworkFiles, network: NetworkSpec) -> None:
+    def _prepare(self, paths: NetworkFiles, network: NetworkSpec) -> None:
         key = f"{paths.device}{'+dns' if network.multi_host else ''}"
         if key in self._prepared:
             return
@@ -302,12 +299,12 @@ class DnsmasqManager:
         self._prepared.add(key)
 
     def _write_if_changed(self, path: str, text: str) -> bool:
-        if self.files.read(path) == text:
+        if self.files.read_file(path) == text:
             return False
-        self.files.write(path, text)
+        self.files.write_file(path, text)
         return True
 
-    def _converge_process(self, network: NetworkSpec, paths: render.NetworkFiles, argv: Sequence[str],
+    def _converge_process(self, network: NetworkSpec, paths: NetworkFiles, argv: Sequence[str],
                           env: dict[str, str], needs_reload: bool) -> int:
         current = process.status(self.files, self.processes, paths, argv, env, self.settings.namespace)
         if current.state is ProcessState.CURRENT and current.pid is not None:
@@ -342,7 +339,7 @@ class DnsmasqManager:
         self._write_if_changed(paths.opts, render.render_opts(network, self.settings))
         self._converge_process(network, paths, argv, env, needs_reload=False)
 
-    def _reload(self, paths: render.NetworkFiles, pid: int) -> bool:
+    def _reload(self, paths: NetworkFiles, pid: int) -> bool:
         hosts = self._hostsdir(paths)
         hosts.consolidate()
         if not process.reload(self.processes, pid):
@@ -354,17 +351,17 @@ class DnsmasqManager:
     def _devices_on_disk(self) -> set[str]:
         devices = set()
         for name in self.files.list_dir(self.settings.networks_path):
-            device = render.device_of(name)
+            device = device_of(name)
             if device is not None:
                 devices.add(device)
         return devices
 
     def _remove_device(self, device: str) -> None:
-        paths = render.network_files(self.settings, device)
+        paths = network_files(self.settings, device)
         with self._lock(device):
             process.stop(self.files, self.processes, paths)
             for path in (paths.pid, paths.opts, paths.hostsfile, paths.ledger):
-                self.files.remove(path)
+                self.files.remove_file(path)
             for path in (paths.hostsdir, paths.dnsdir):
                 self.files.remove_tree(path)
             with self._guard:

@@ -12,12 +12,12 @@ import pytest
 
 from novanet import exception
 from novanet.cli import manage
+from novanet.context import get_admin_context
 from novanet.drivers.fake import RecordingDriver
 from novanet.manager.flat import FlatDHCPManager
 from novanet.manager.instances import StoreInstanceSource
-from novanet.manager.types import InstanceInfo
 from novanet.metadata.network_data import network_data
-from novanet.rpc.context import get_admin_context
+from novanet.types import InstanceInfo
 
 ADMIN = get_admin_context()
 
@@ -25,7 +25,7 @@ ADMIN = get_admin_context()
 @pytest.fixture
 def allocated(sqlite_store: str) -> tuple[FlatDHCPManager, InstanceInfo]:
     manager = FlatDHCPManager("host-a", driver=RecordingDriver())
-    manager.create_networks(label="n", cidr="10.0.0.0/28", bridge="br-n", dns1="10.0.0.53")
+    manager.networks.create_networks(ADMIN, label="n", cidr="10.0.0.0/28", bridge="br-n", dns1="10.0.0.53")
     inst = InstanceInfo(uuid=str(uuid.uuid4()), project_id="p1", host="host-a", hostname="web",
                         display_name="Web 1", availability_zone="az1")
     manager.allocate_for_instance(ADMIN, inst, None, False, None, None)
@@ -34,7 +34,7 @@ def allocated(sqlite_store: str) -> tuple[FlatDHCPManager, InstanceInfo]:
 
 def test_lookup_by_address_and_uuid(allocated: tuple[FlatDHCPManager, InstanceInfo]) -> None:
     manager, inst = allocated
-    source = StoreInstanceSource(manager)
+    source = StoreInstanceSource(manager.nw_info)
     record = source.by_fixed_address("10.0.0.2")
     assert (record.uuid, record.project_id, record.hostname, record.display_name, record.availability_zone) == (
         inst.uuid, "p1", "web", "Web 1", "az1")
