@@ -78,7 +78,9 @@ def run(store_kind: str, args: argparse.Namespace, workdir: Path) -> None:
 
     from novanet.conf import CONF
     from novanet.db import session
+    from novanet.context import get_admin_context
     from novanet.manager.autoalloc import admin
+    from novanet.manager.networks import NetworkAdmin
     from novanet.manager.vlan import VlanManager
     from novanet.context import RequestContext
     from tests.fixtures.db import using_store
@@ -111,9 +113,9 @@ def run(store_kind: str, args: argparse.Namespace, workdir: Path) -> None:
             lab = AutoLab(Site(make, store_dir / "site"), store_dir / "lab")
             admin.create_pool("bench", ["10.160.0.0/16"], 26, is_default=True)
             admin.create_egress("out", "pub0", EGRESS_SOURCE, is_default=True)
-            (existing,) = VlanManager("bench").create_networks(label="existing", cidr="10.200.0.0/22",
-                                                               num_networks=1, network_size=1024,
-                                                               vlan_start=3000, project_id="ref")
+            (existing,) = NetworkAdmin(VlanManager.create_rules(), "net-a").create_networks(
+                get_admin_context(), label="existing", cidr="10.200.0.0/22", num_networks=1, network_size=1024,
+                vlan_start=3000, project_id="ref")
             daemons = HostDaemons(store_dir, iso, url)
             daemons.start("net-a", lab.site, manager="vlan", **lab.daemon_groups())
             api = daemons.api
