@@ -243,7 +243,7 @@ class AutoAllocator:
             row = store.topology_get(project_id)
             if row is None:
                 usable = self.usable_networks(project_id)
-                if usable and len(usable) == 1:
+                if len(usable) == 1:
                     return usable[0]
                 verdict = self.check(project_id)
                 if not verdict.ok:
