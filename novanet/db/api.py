@@ -107,3 +107,4 @@ from novanet.db.dns import (  # noqa: F401
     dns_entry_modify,
 )
 from novanet.db.allocation import Allocation, allocate_for_instance  # noqa: F401
+from novanet.db.auto_allocation import egress_by_ids  # noqa: F401
