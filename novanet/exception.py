@@ -344,6 +344,51 @@ class ServiceUnavailable(NovanetError):
     code = 503
 
 
+# -- get me a network (auto-allocation) ----------------------------------------
+
+
+class AutoAllocationFailure(NovanetError):
+    """A project's network cannot be given or built for ``auto``.
+
+    ``reason`` is one of :class:`novanet.manager.autoalloc.plan.Reason`'s
+    values (NO_DEFAULT_POOL, POOL_EXHAUSTED, ...), for scripts and callers
+    that branch on it; ``detail`` says what to do about it.
+    """
+
+    msg_fmt = "Cannot auto-allocate a network for project %(project_id)s (%(reason)s): %(detail)s"
+    code = 400
+
+    @property
+    def reason(self) -> str:
+        return str(self.kwargs.get("reason", ""))
+
+
+class NetworkAmbiguous(AutoAllocationFailure):
+    """``auto`` found several networks the project could use (nova's NetworkAmbiguous)."""
+
+    code = 409
+
+
+class SubnetPoolNotFound(NotFound):
+    msg_fmt = "Subnet pool %(pool)s could not be found."
+
+
+class SubnetPoolInUse(Conflict):
+    msg_fmt = "Subnet pool %(pool)s still has networks carved from it: %(networks)s."
+
+
+class EgressNotFound(NotFound):
+    msg_fmt = "Egress %(egress)s could not be found."
+
+
+class EgressInUse(Conflict):
+    msg_fmt = "Egress %(egress)s is still used by networks: %(networks)s."
+
+
+class AutoNetworkNotFound(NotFound):
+    msg_fmt = "Project %(project_id)s has no auto-allocated network."
+
+
 # -- baremetal nodes and network providers ----------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Value records every layer shares: an instance and a requested network.
+"""Value records every layer shares: an instance and the networks it asks for.
 
 Neutral ground, like :mod:`novanet.context`: the RPC layer reads the wire
 into these records (:mod:`novanet.rpc.objects`), the managers decide with
@@ -9,6 +9,7 @@ module imports no novanet layer.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import Any
 
 #: The facts about an instance that the store records (``instances`` columns
@@ -46,3 +47,19 @@ class RequestedNetwork:
     network_id: str | None
     address: str | None = None
     tag: str | None = None
+
+
+class NetworkChoice(str, enum.Enum):
+    """``requested_networks`` as a word instead of a list (nova >= 2.37's ``networks``).
+
+    ``auto``: the one network the project can use, made on first use;
+    ``none``: no network at all (empty network_info, nothing touched).
+    """
+
+    AUTO = "auto"
+    NONE = "none"
+
+
+#: What ``requested_networks`` may be once read from the wire: the networks
+#: named, a word, or None (the manager's choice, nova-network's default).
+RequestedNetworks = list[RequestedNetwork] | NetworkChoice | None

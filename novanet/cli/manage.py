@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TextIO
 from oslo_config import cfg
 
 from novanet import exception
+from novanet.cli import auto as auto_cli
 from novanet.cli import baremetal as baremetal_cli
 from novanet.cli import output
 from novanet.conf import CONF
@@ -161,6 +162,7 @@ def build_parser() -> _Parser:
     slist = service.add_parser("list", help="list services and whether they are up")
     _add_format(slist)
     slist.set_defaults(func=cmd_service_list)
+    auto_cli.register(categories)
     return parser
 
 

@@ -132,6 +132,11 @@ class Network(_SoftDelete, Base):
     dhcp_server: Mapped[str | None] = mapped_column(String(39))
     enable_dhcp: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
     share_address: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
+    #: BUILDING while a project's network is being made for an ``auto`` boot
+    #: (invisible to allocation), ACTIVE otherwise; see novanet.db.auto_allocation.
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE", server_default="ACTIVE", nullable=False)
+    #: The egress profile (SNAT source and public interface) of the network, if any.
+    egress_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Instance(_SoftDelete, Base):
@@ -340,6 +345,9 @@ class DnsEntry(_Timestamps, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+# The tables of "get me a network" (subnet pools, egress profiles, build
+# claims) live in their own module; importing it registers them here.
+from novanet.db import auto_models  # noqa: E402,F401
 # The baremetal tables live in their own module; importing it here puts them
 # on Base.metadata for migrations and for whoever imports the models.
 from novanet.db import baremetal_models  # noqa: E402,F401

@@ -58,6 +58,11 @@ def _live(query: Any) -> Any:
     return query.where(Network.deleted == 0)
 
 
+def _usable(query: Any) -> Any:
+    """Live networks that may be handed out: not one still being built for ``auto``."""
+    return query.where(Network.deleted == 0, Network.status == "ACTIVE")
+
+
 def _conflict_error(field: str, value: Any, other: Network) -> exception.NovanetError:
     if field == "vlan":
         return exception.DuplicateVlan(vlan=int(value))
@@ -81,7 +86,7 @@ def _check_unique(session: Any, values: dict[str, Any], exclude_id: int | None =
             raise _conflict_error(field, value, other)
 
 
-def _check_overlap(session: Any, plans: Sequence[NetworkPlan]) -> None:
+def check_overlap(session: Any, plans: Sequence[NetworkPlan]) -> None:
     """Refuse CIDRs that overlap live networks (equal ones too)."""
     existing = session.execute(_live(select(Network.cidr, Network.cidr_v6))).all()
     for plan in plans:
@@ -114,37 +119,44 @@ def networks_create(plans: Sequence[NetworkPlan]) -> list[Network]:
     now = utcnow()
     try:
         with writer() as session:
-            _check_overlap(session, plans)
-            created = []
-            for plan in plans:
-                _check_unique(session, plan.values)
-                network = Network(**plan.values, created_at=now, updated_at=now)
-                session.add(network)
-                session.flush()
-                if plan.addresses:
-                    session.execute(
-                        sa.insert(FixedIp),
-                        [
-                            {
-                                "address": address,
-                                "network_id": network.id,
-                                "reserved": reserved,
-                                "allocated": False,
-                                "leased": False,
-                                "deleted": 0,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for address, reserved in plan.addresses
-                        ],
-                    )
-                created.append(network)
+            check_overlap(session, plans)
+            created = [insert_network(session, plan, now) for plan in plans]
     except exc.IntegrityError as error:
         # A concurrent creator won between our checks and our insert.
         raise exception.Conflict(reason=f"a network with the same VLAN, bridge or CIDR was just created: {error.orig}")
     if sum(len(p.addresses) for p in plans) >= ANALYZE_AFTER_ROWS:
         analyze_table("fixed_ips")
     return created
+
+
+def insert_network(session: Any, plan: NetworkPlan, now: Any) -> Network:
+    """Insert one network and its fixed-IP rows in ``session``'s transaction.
+
+    The caller has checked overlaps (:func:`check_overlap`); VLAN, bridge,
+    CIDR and uuid are checked here and by the unique constraints.
+    """
+    _check_unique(session, plan.values)
+    network = Network(**plan.values, created_at=now, updated_at=now)
+    session.add(network)
+    session.flush()
+    if plan.addresses:
+        session.execute(
+            sa.insert(FixedIp),
+            [
+                {
+                    "address": address,
+                    "network_id": network.id,
+                    "reserved": reserved,
+                    "allocated": False,
+                    "leased": False,
+                    "deleted": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for address, reserved in plan.addresses
+            ],
+        )
+    return network
 
 
 #: A bulk insert of at least this many rows refreshes the planner's statistics.
@@ -200,8 +212,8 @@ def networks_version() -> tuple[int, Any]:
 
 
 def network_get_all(project_id: str | None = None, include_unowned: bool = False) -> list[Network]:
-    """Live networks by id; only ``project_id``'s (and unowned ones) when given."""
-    query = _live(select(Network)).order_by(Network.id)
+    """Usable networks by id (not ones being built); only ``project_id``'s (and unowned ones) when given."""
+    query = _usable(select(Network)).order_by(Network.id)
     if project_id is not None:
         cond = Network.project_id == project_id
         if include_unowned:
@@ -220,7 +232,7 @@ def networks_get_by_uuids(uuids: Sequence[str], project_id: str | None = None,
     :raises NetworkNotFoundForProject: a uuid is unknown or not visible.
     """
     with reader() as session:
-        rows = {n.uuid: n for n in session.scalars(_live(select(Network)).where(Network.uuid.in_(list(uuids))))}
+        rows = {n.uuid: n for n in session.scalars(_usable(select(Network)).where(Network.uuid.in_(list(uuids))))}
     result = []
     for uuid in uuids:
         network = rows.get(uuid)
@@ -237,7 +249,11 @@ def networks_get_by_uuids(uuids: Sequence[str], project_id: str | None = None,
 
 
 def network_get_all_by_host(host: str) -> list[Network]:
-    """Networks this host serves: owned by it, or holding a fixed IP of it or of its instances."""
+    """Networks this host serves: owned by it, or holding a fixed IP of it or of its instances.
+
+    A network still being built is left out, so a restart removes what a
+    build that died left on the host (its builder's successor cleans the rows).
+    """
     fixed_host = select(FixedIp.network_id).where(FixedIp.deleted == 0, FixedIp.host == host)
     instance_host = (
         select(FixedIp.network_id)
@@ -245,7 +261,7 @@ def network_get_all_by_host(host: str) -> list[Network]:
         .where(FixedIp.deleted == 0, models.Instance.deleted == 0, models.Instance.host == host)
     )
     query = (
-        _live(select(Network))
+        _usable(select(Network))
         .where(sa.or_(Network.host == host, Network.id.in_(fixed_host), Network.id.in_(instance_host)))
         .order_by(Network.id)
     )
@@ -301,11 +317,11 @@ def network_set_host(network_id: int, host: str) -> str:
 
 
 def _project_networks(session: Any, project_id: str) -> list[Network]:
-    return list(session.scalars(_live(select(Network)).where(Network.project_id == project_id).order_by(Network.id)))
+    return list(session.scalars(_usable(select(Network)).where(Network.project_id == project_id).order_by(Network.id)))
 
 
 def _free_network_ids(session: Any, limit: int = 8) -> list[int]:
-    query = _live(select(Network.id)).where(Network.project_id.is_(None)).order_by(Network.id).limit(limit)
+    query = _usable(select(Network.id)).where(Network.project_id.is_(None)).order_by(Network.id).limit(limit)
     return list(session.scalars(query))
 
 

@@ -62,6 +62,10 @@ class NetworkSpec:
     should_create_bridge: bool = True
     #: Give this network a gateway address on the bridge and forward/NAT it.
     gateway_on_host: bool = True
+    #: The network's own egress (an auto-allocated network's): SNAT to this
+    #: address out of this interface instead of routing_source_ip/public_interface.
+    snat_source: str | None = None
+    snat_interface: str | None = None
     vpn_public_address: str | None = None
     vpn_public_port: int | None = None
     vpn_private_address: str | None = None

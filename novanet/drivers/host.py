@@ -169,6 +169,10 @@ class LinuxNetDriver:
             if network.should_create_bridge:
                 self.links.unplug(network)
 
+    def has_device(self, name: str) -> bool:
+        """Whether device ``name`` exists where this driver works (read-only)."""
+        return self.links.device_exists(name)
+
     # -- DHCP ---------------------------------------------------------------------------
 
     def add_dhcp_host(self, network: NetworkSpec, host: DhcpHost) -> None:

@@ -25,7 +25,10 @@ SQL itself:
 * ``plumbing`` — this host's side, the only path to the driver;
 * ``queries``, ``nw_info``, ``dns``, ``networks`` — read-only lookups,
   network_info, the DNS calls and network administration, which the RPC
-  endpoint calls directly because they need no decision of the manager's.
+  endpoint calls directly because they need no decision of the manager's;
+* ``auto`` — ``requested_networks`` ``auto``: the project's one network,
+  built on first use, and its dry-run (:mod:`novanet.manager.autoalloc`).
+  ``none`` needs no collaborator: nothing at all happens.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from novanet.db.models import Network, VirtualInterface, utcnow
 from novanet.drivers.base import DhcpHost, NetworkDriver
 from novanet.drivers.switch import load_switch
 from novanet.manager import create, specs
+from novanet.manager.autoalloc.allocator import AutoAllocator
 from novanet.manager.checks import check_address, check_uuid, generate_mac
 from novanet.manager.dns import DnsService
 from novanet.manager.networks import NetworkAdmin
@@ -57,7 +61,7 @@ from novanet.manager.routing import LocalRouting
 from novanet.manager.strategy import FlatNetworks, NetworkStrategy, VlanNetworks
 from novanet.providers.host import ManagerNodeHost
 from novanet.providers.service import BaremetalNetworks
-from novanet.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, NetworkChoice, RequestedNetwork, RequestedNetworks
 
 LOG = logging.getLogger(__name__)
 
@@ -109,6 +113,7 @@ class NetworkManager:
         self.nw_info = NetworkInfoService(Flavor.of(type(self)), self.host)
         self.dns = DnsService()
         self.networks = NetworkAdmin(self.create_rules(), self.host, self.plumbing)
+        self.auto = AutoAllocator(self.host, self.strategy, self.create_rules(), self.plumbing)
         self._baremetal: BaremetalNetworks | None = None
         self._baremetal_lock = threading.Lock()
 
@@ -135,20 +140,61 @@ class NetworkManager:
         """Who to ask for work on ``host``: None when this host does it (or works alone)."""
         return None if host is None or host == self.host else self.peers
 
+    # -- get me a network -------------------------------------------------------------
+
+    def get_auto_allocated_network(self, context: RequestContext, project_id: str,
+                                   dry_run: bool = False) -> dict[str, str]:
+        """The project's network for ``auto`` (built if need be), or only the checks (``dry_run``)."""
+        if dry_run:
+            return self.auto.dry_run(project_id)
+        return {"id": self.auto.get_or_build(project_id).uuid, "project_id": project_id}
+
+    def delete_auto_allocated_network(self, context: RequestContext, project_id: str) -> str | None:
+        """Remove the project's auto-allocated network here, or on the host that serves it."""
+        host = self.auto.network_host(project_id)
+        peers = self._peer_hosts(host)
+        if peers is not None and host is not None:
+            return peers.delete_auto_allocated_network(context, project_id, host=host)
+        deleted = self.auto.delete(project_id)
+        return deleted.uuid if deleted is not None else None
+
+    def validate_networks(self, context: RequestContext, networks: RequestedNetworks) -> None:
+        """Boot-time check: requested addresses, or for ``auto`` the dry-run of the caller's project.
+
+        :raises AutoAllocationFailure, NetworkAmbiguous: ``auto`` could not give a network.
+        """
+        if networks is NetworkChoice.NONE:
+            return
+        if networks is NetworkChoice.AUTO:
+            if not context.project_id:
+                raise exception.InvalidRequest(reason="validating networks 'auto' needs a project in the context")
+            self.auto.dry_run(context.project_id)
+            return
+        self.queries.validate_networks(context, networks)
+
     # -- allocation -------------------------------------------------------------------
 
     def allocate_for_instance(self, context: RequestContext, instance: InstanceInfo, rxtx_factor: float | None,
-                              vpn: bool, requested_networks: list[RequestedNetwork] | None,
+                              vpn: bool, requested_networks: RequestedNetworks,
                               macs: list[str] | None) -> model.NetworkInfo:
         """Give the instance a VIF and an address on each of its networks.
 
         On the common path (networks allocated here, MACs generated) each
         network costs one store transaction that records the instance, its
-        VIF and its address together.
+        VIF and its address together. ``none``: nothing at all; ``auto``: the
+        project's one network, made on first use (``self.auto``).
         """
         check_uuid(instance.uuid, "instance uuid")
+        if requested_networks is NetworkChoice.NONE:
+            return model.NetworkInfo(vifs=())
         started = utcnow()
-        networks = self.strategy.networks_for_instance(instance, requested_networks)
+        if requested_networks is NetworkChoice.AUTO:
+            if not instance.project_id:
+                raise exception.InvalidRequest(reason="networks 'auto' needs the instance's project_id")
+            networks = [self.auto.network_for_instance(instance.project_id)]
+            requested_networks = None
+        else:
+            networks = self.strategy.networks_for_instance(instance, requested_networks)
         addresses = {r.network_id: check_address(r.address)
                      for r in requested_networks or () if r.network_id and r.address}
         tags = {r.network_id: r.tag for r in requested_networks or () if r.network_id and r.tag}
@@ -341,9 +387,16 @@ class NetworkManager:
     # -- deallocation -----------------------------------------------------------------
 
     def deallocate_for_instance(self, context: RequestContext, instance: InstanceInfo,
-                                requested_networks: list[RequestedNetwork] | None = None) -> None:
-        """Take the instance's addresses back (all, or those named); twice is harmless."""
+                                requested_networks: RequestedNetworks = None) -> None:
+        """Take the instance's addresses back (all, or those named); twice is harmless.
+
+        ``none`` had nothing; ``auto`` gives back everything (the network stays).
+        """
         check_uuid(instance.uuid, "instance uuid")
+        if requested_networks is NetworkChoice.NONE:
+            return
+        if requested_networks is NetworkChoice.AUTO:
+            requested_networks = None
         named = [r.address for r in requested_networks or () if r.address]
         rows = db.fixed_ip_get_by_instance(instance.uuid)
         addresses = [r.address for r in rows if not named or r.address in named]

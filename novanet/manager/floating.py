@@ -27,7 +27,7 @@ from novanet.context import RequestContext
 from novanet.db import api as db
 from novanet.manager.base import NetworkManager
 from novanet.manager.checks import check_address, check_owner, check_uuid
-from novanet.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetworks
 
 LOG = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class FloatingIP(NetworkManager):
     # -- instance life ------------------------------------------------------------------
 
     def allocate_for_instance(self, context: RequestContext, instance: InstanceInfo, rxtx_factor: float | None,
-                              vpn: bool, requested_networks: list[RequestedNetwork] | None,
+                              vpn: bool, requested_networks: RequestedNetworks,
                               macs: list[str] | None) -> model.NetworkInfo:
         info = super().allocate_for_instance(context, instance, rxtx_factor, vpn, requested_networks, macs)
         if not CONF.auto_assign_floating_ip or not instance.project_id:
@@ -54,7 +54,7 @@ class FloatingIP(NetworkManager):
         return self.nw_info.get_instance_nw_info(context, instance.uuid, rxtx_factor, instance.host)
 
     def deallocate_for_instance(self, context: RequestContext, instance: InstanceInfo,
-                                requested_networks: list[RequestedNetwork] | None = None) -> None:
+                                requested_networks: RequestedNetworks = None) -> None:
         admin = context.elevated()
         for fixed in db.fixed_ip_get_by_instance(check_uuid(instance.uuid, "instance uuid")):
             for floating in db.floating_ip_get_by_fixed_ip_id(fixed.id):

@@ -58,6 +58,8 @@ class HostPlumbing:
         self._ready: dict[int, str] = {}
         #: Per-address locks for floating IP plumbing.
         self._address_locks: dict[str, threading.Lock] = {}
+        #: egress profile id -> (public interface, SNAT source), see :meth:`egress_of`.
+        self._egress_cache: dict[int, tuple[str, str]] = {}
         #: uuids and labels of the baremetal management networks nodes' own
         #: driver_info names (those [baremetal] names are read at each use).
         self._management: set[str] = set()
@@ -109,8 +111,23 @@ class HostPlumbing:
             uplink_override=self.uplink_override(network),
             gateway_on_host=self.flavor.dhcp,
             share_address=bool(CONF.share_dhcp_address),
+            egress=self.egress_of(network),
             management=self.is_management(network),
         )
+
+    def egress_of(self, network: Network) -> tuple[str, str] | None:
+        """(public interface, SNAT source) of the network's egress profile, if it has one.
+
+        Profiles never change and cannot be deleted while a network uses
+        them, so each is read once per process.
+        """
+        if network.egress_id is None:
+            return None
+        egress = self._egress_cache.get(network.egress_id)
+        if egress is None:
+            for record in db.egress_by_ids([network.egress_id]).values():
+                egress = self._egress_cache[record.id] = (record.public_interface, record.snat_source)
+        return egress
 
     def dhcp_hosts(self, network: Network) -> list[DhcpHost]:
         """Static DHCP entries this host serves for the network."""
@@ -162,6 +179,22 @@ class HostPlumbing:
             return
         self.driver.remove_network(self.spec_for(network))
         self.forget_network(network.id)
+
+    def discard_network(self, network: Network) -> None:
+        """Remove the network's host side whether or not it was finished here (a build rolled back)."""
+        self.forget_network(network.id)
+        self.driver.remove_network(self.spec_for(network))
+
+    def device_exists(self, name: str) -> bool | None:
+        """Whether device ``name`` exists on this host; None when the driver cannot tell."""
+        probe = getattr(self.driver, "has_device", None)
+        if probe is None:
+            return None
+        try:
+            return bool(probe(name))
+        except exception.NovanetError as error:  # advice only: the build itself will tell
+            LOG.warning("Cannot tell whether %s exists here: %s", name, error)
+            return None
 
     def forget_network(self, network_id: int) -> None:
         with self._lock:

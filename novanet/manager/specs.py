@@ -21,13 +21,15 @@ _HOSTNAME_BAD = re.compile(r"[^a-z0-9-]+")
 
 def network_spec(network: Network, *, dhcp_server: str | None, should_create_bridge: bool,
                  uplink_override: str | None, gateway_on_host: bool = True,
-                 share_address: bool = False, management: bool = False) -> NetworkSpec:
+                 share_address: bool = False, egress: tuple[str, str] | None = None,
+                 management: bool = False) -> NetworkSpec:
     """The driver's view of a network as this host serves it.
 
     :param dhcp_server: the address this host uses on the bridge (the
         network's, or this host's own in multi_host).
     :param uplink_override: ``vlan_interface``/``flat_interface``, which win
         over the network's own ``bridge_interface`` (nova-network bug 833426).
+    :param egress: (public interface, SNAT source) of the network's egress profile.
     :param management: a baremetal provisioning, cleaning or rescuing network
         (its firewall lets nodes reach only this host's boot services).
     """
@@ -55,6 +57,8 @@ def network_spec(network: Network, *, dhcp_server: str | None, should_create_bri
         project_id=network.project_id,
         should_create_bridge=should_create_bridge,
         gateway_on_host=gateway_on_host,
+        snat_interface=egress[0] if egress else None,
+        snat_source=egress[1] if egress else None,
         vpn_public_address=network.vpn_public_address,
         vpn_public_port=network.vpn_public_port,
         vpn_private_address=network.vpn_private_address,

@@ -6,7 +6,9 @@ requested address or the next free one, and count fixed IPs against the
 project's ``quota_fixed_ips``. The VLAN manager (:class:`VlanNetworks`)
 gives each project its own networks (the first one claimed on first use),
 claims the network's VPN address for a VPN instance, and has no fixed-IP
-quota: the project owns the whole network. Network creation follows the
+quota: the project owns the whole network. Either says which networks an
+``auto`` boot may pick (:meth:`usable_networks`; only the VLAN mode has a
+project build one when it has none, see :mod:`novanet.manager.autoalloc`). Network creation follows the
 mode's rules (:meth:`create_rules`).
 """
 
@@ -41,6 +43,8 @@ class NetworkStrategy(Protocol):
     def address_to_claim(self, network: Network, address: str | None, vpn: bool) -> Claim: ...
 
     def fixed_ip_quota(self) -> int | None: ...
+
+    def usable_networks(self, project_id: str) -> list[Network]: ...
 
 
 class FlatNetworks:
@@ -87,6 +91,10 @@ class FlatNetworks:
     def address_to_claim(self, network: Network, address: str | None, vpn: bool) -> Claim:
         return Claim(address)
 
+    def usable_networks(self, project_id: str) -> list[Network]:
+        """What ``auto`` may pick: the shared networks and the project's own (none being built)."""
+        return [n for n in db.network_get_all(project_id=project_id, include_unowned=True) if n.vlan is None]
+
     def fixed_ip_quota(self) -> int | None:
         """Fixed IPs a project may hold; None: no limit."""
         limit = int(CONF.quota_fixed_ips)
@@ -118,6 +126,10 @@ class VlanNetworks:
                 raise exception.InvalidRequest(reason=f"network {network.uuid} has no VPN address")
             return Claim(network.vpn_private_address, reserved=True)
         return Claim(address)
+
+    def usable_networks(self, project_id: str) -> list[Network]:
+        """What ``auto`` may pick: the project's own networks (none being built); else one is built."""
+        return db.network_get_all(project_id=project_id)
 
     def fixed_ip_quota(self) -> int | None:
         return None

@@ -18,13 +18,11 @@ from typing import Any, Protocol
 
 from novanet.context import RequestContext
 from novanet.model import NetworkInfo
-from novanet.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetworks
 
 
 class QueriesAPI(Protocol):
     """Read-only lookups (:class:`novanet.manager.queries.Queries`); rows come back typed."""
-
-    def validate_networks(self, context: RequestContext, networks: list[RequestedNetwork]) -> None: ...
 
     def get_network(self, context: RequestContext, network_uuid: str) -> Any: ...
 
@@ -119,11 +117,20 @@ class ManagerAPI(Protocol):
     # -- instances ----------------------------------------------------------------
 
     def allocate_for_instance(self, context: RequestContext, instance: InstanceInfo, rxtx_factor: float | None,
-                              vpn: bool, requested_networks: list[RequestedNetwork] | None,
+                              vpn: bool, requested_networks: RequestedNetworks,
                               macs: list[str] | None) -> NetworkInfo: ...
 
     def deallocate_for_instance(self, context: RequestContext, instance: InstanceInfo,
-                                requested_networks: list[RequestedNetwork] | None) -> None: ...
+                                requested_networks: RequestedNetworks) -> None: ...
+
+    def validate_networks(self, context: RequestContext, networks: RequestedNetworks) -> None: ...
+
+    # -- get me a network (1.18) ------------------------------------------------------
+
+    def get_auto_allocated_network(self, context: RequestContext, project_id: str,
+                                   dry_run: bool) -> dict[str, str]: ...
+
+    def delete_auto_allocated_network(self, context: RequestContext, project_id: str) -> str | None: ...
 
     def add_fixed_ip_to_instance(self, context: RequestContext, instance_uuid: str, host: str | None,
                                  network_id: int | str, rxtx_factor: float | None) -> NetworkInfo: ...

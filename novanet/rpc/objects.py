@@ -30,7 +30,7 @@ from typing import Any
 import netaddr
 
 from novanet import exception
-from novanet.types import INSTANCE_FIELDS, InstanceInfo, RequestedNetwork
+from novanet.types import INSTANCE_FIELDS, InstanceInfo, NetworkChoice, RequestedNetwork
 from novanet.rpc import wire
 from novanet.rpc.wire import BadValue
 
@@ -127,8 +127,36 @@ def _one_request(item: Any) -> RequestedNetwork:
     raise BadValue(f"has an entry that is neither a (network, address) pair nor a request: {item!r}")
 
 
-def requested_networks(value: Any) -> list[RequestedNetwork]:
-    """Read ``requested_networks``: a ``NetworkRequestList``, or a list of pairs or requests."""
+def _word(item: Any) -> tuple[NetworkChoice | None, bool]:
+    """(``auto``/``none`` if the entry names one, whether it also names an address or port)."""
+    if is_object(item) or isinstance(item, Mapping):
+        data = _fields(item, "network request", "NetworkRequest")
+        network, extra = data.get("network_id"), [data.get("address", data.get("fixed_ip")), data.get("port_id")]
+    elif isinstance(item, (list, tuple)) and item:
+        network, extra = item[0], list(item[1:3])
+    else:
+        return None, False
+    choice = _WORDS.get(network) if isinstance(network, str) else None
+    return choice, any(value is not None for value in extra)
+
+
+_WORDS = {choice.value: choice for choice in NetworkChoice}
+
+
+def requested_networks(value: Any) -> list[RequestedNetwork] | NetworkChoice:
+    """Read ``requested_networks``: a list (of pairs or requests, or a ``NetworkRequestList``)
+    or the word ``auto`` / ``none``.
+
+    The word comes as itself (novanet's client may send a string) or, as nova
+    >= 2.37 sends it, as the single ``NetworkRequest`` of a list whose
+    ``network_id`` is ``auto`` or ``none``; it cannot be combined with other
+    networks, an address or a port.
+    """
+    if isinstance(value, str):
+        choice = _WORDS.get(value)
+        if choice is None:
+            raise BadValue(f"must be 'auto', 'none' or a list of networks, not {value!r}")
+        return choice
     if is_object(value):
         data = _fields(value, "network request list", "NetworkRequestList")
         items = data.get("objects", [])
@@ -137,6 +165,13 @@ def requested_networks(value: Any) -> list[RequestedNetwork]:
     if not isinstance(items, (list, tuple)):
         raise BadValue(f"must be a list of (network, address) pairs or a NetworkRequestList, "
                        f"not {type(value).__name__}")
+    words = [_word(item) for item in items]
+    named = [choice for choice, _ in words if choice is not None]
+    if named:
+        if len(items) != 1 or words[0][1]:
+            raise BadValue(f"asks for '{named[0].value}' together with other networks, an address or a port; "
+                           f"'{named[0].value}' must be the only request")
+        return named[0]
     return [_one_request(item) for item in items]
 
 
@@ -176,6 +211,11 @@ def network_request_list_primitive(requests: Sequence[RequestedNetwork]) -> dict
             data["tag"] = request.tag
         objects.append(_primitive("NetworkRequest", NETWORK_REQUEST_VERSION, data))
     return _primitive("NetworkRequestList", NETWORK_REQUEST_LIST_VERSION, {"objects": objects})
+
+
+def network_choice_primitive(choice: NetworkChoice) -> dict[str, Any]:
+    """``auto``/``none`` as nova >= 2.37 sends it: a list of one request naming the word."""
+    return network_request_list_primitive([RequestedNetwork(network_id=choice.value)])
 
 
 def network_request_pairs(requests: Sequence[RequestedNetwork]) -> list[list[str | None]]:

@@ -71,6 +71,9 @@ _DEFAULTS: dict[str, tuple[str, str]] = {
     "setup_networks_on_host": (OWNER, "Set up or tear down an instance's networks on a host."),
     "migrate_instance_start": (OWNER, "Move an instance's floating IPs off its source host."),
     "migrate_instance_finish": (OWNER, "Plumb an instance's floating IPs on its destination host."),
+    "get_auto_allocated_network": (OWNER, "Get (building it if need be) or dry-run a project's network for "
+                                          "'auto'."),
+    "delete_auto_allocated_network": (OWNER, "Delete a project's auto-allocated network."),
     "create_networks_rpc": (ADMIN, "Create networks."),
     "delete_network_rpc": (ADMIN, "Delete a network."),
     "add_network_to_project": (ADMIN, "Give a network to a project."),

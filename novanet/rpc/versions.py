@@ -12,10 +12,14 @@ introduced it (or its current argument shape), whether callers *call* or
 checked against this table by the unit tests, so a method cannot be served
 without a client, a policy rule and a version.
 
-Versions are compatible within a major version: a server at 1.17 answers any
-1.x message; a client capped below a method's version either sends an older
-argument shape or, where none exists, raises
-:class:`~novanet.exception.RPCPinnedToOldVersion` (only ``release_dhcp``).
+1.18 is novanet's own addition ("get me a network"): ``requested_networks``
+may say ``auto`` or ``none``, and ``get_auto_allocated_network`` /
+``delete_auto_allocated_network`` exist. Versions are compatible within a
+major version: a server at 1.18 answers any 1.x message; a client capped
+below a method's version either sends an older argument shape or, where none
+exists, raises :class:`~novanet.exception.RPCPinnedToOldVersion`
+(``release_dhcp``, and ``auto``/``none`` below 1.18, which an older server
+would read as "no networks requested").
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import enum
 from novanet import exception
 
 #: The version the server endpoint implements.
-API_VERSION = "1.17"
+API_VERSION = "1.18"
 #: The oslo.messaging namespace and version of the base endpoint (ping).
 BASE_NAMESPACE = "baseapi"
 BASE_VERSION = "1.1"
@@ -117,13 +121,16 @@ _TABLE = (
     _m("get_instance_nw_info", "1.9", on="nw_info"),
     _m("add_fixed_ip_to_instance", "1.9"),
     _m("remove_fixed_ip_from_instance", "1.9"),
-    _m("validate_networks", on="queries"),
+    _m("validate_networks"),
     _m("create_networks", on="networks", rule="create_networks_rpc"),
     _m("delete_network", on="networks", rule="delete_network_rpc"),
     _m("add_network_to_project", on="networks"),
     _m("setup_networks_on_host", "1.16"),
     _m("migrate_instance_start", "1.2", routing=_EITHER),
     _m("migrate_instance_finish", "1.2", routing=_EITHER),
+    # -- get me a network (novanet 1.18) ------------------------------------------
+    _m("get_auto_allocated_network", "1.18"),
+    _m("delete_auto_allocated_network", "1.18", routing=_EITHER),
     # -- DNS ----------------------------------------------------------------------
     _m("get_dns_domains", on="dns"),
     _m("add_dns_entry", on="dns"),

@@ -12,12 +12,13 @@ manager makes::
 
 from __future__ import annotations
 
+from novanet.rpc.client.auto import AutoCalls
 from novanet.rpc.client.hosts import HostCalls
 from novanet.rpc.client.instances import InstanceCalls
 from novanet.rpc.client.legacy import LegacyCalls
 
 
-class NetworkAPI(InstanceCalls, HostCalls, LegacyCalls):
+class NetworkAPI(InstanceCalls, AutoCalls, HostCalls, LegacyCalls):
     """The network service's RPC client (see the module docstring)."""
 
 

@@ -12,19 +12,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from novanet.types import InstanceInfo, RequestedNetwork
+from novanet import exception
+from novanet.types import InstanceInfo, NetworkChoice, RequestedNetwork
 from novanet.model import NetworkInfo
 from novanet.rpc import objects
 from novanet.rpc.client.core import ClientCore
 from novanet.context import RequestContext
 
-RequestedNetworks = Sequence[RequestedNetwork | Sequence[Any]] | None
+RequestedNetworks = Sequence[RequestedNetwork | Sequence[Any]] | NetworkChoice | str | None
+
+#: The first version whose servers understand ``auto`` and ``none``.
+CHOICE_VERSION = "1.18"
+
+
+def as_choice(requested: RequestedNetworks) -> NetworkChoice | None:
+    """``auto``/``none`` given as the enum or the word; None for anything else.
+
+    :raises InvalidRequest: another word.
+    """
+    if isinstance(requested, NetworkChoice):
+        return requested
+    if isinstance(requested, str):
+        try:
+            return NetworkChoice(requested)
+        except ValueError:
+            raise exception.InvalidRequest(reason=f"requested networks must be 'auto', 'none' or a list, "
+                                                  f"not {requested!r}")
+    return None
 
 
 def as_requests(requested: RequestedNetworks) -> list[RequestedNetwork] | None:
     """Normalise requested networks given as records or ``(uuid, address)`` pairs."""
     if requested is None:
         return None
+    assert not isinstance(requested, str), "a word: see as_choice"
     out = []
     for item in requested:
         if isinstance(item, RequestedNetwork):
@@ -53,11 +74,17 @@ class InstanceCalls(ClientCore):
         host. ``dhcp_options`` is accepted and never sent (as in nova).
         """
         uuid, project_id, host = _instance_fields(instance_id, project_id, host)
-        requests = as_requests(requested_networks)
+        choice = as_choice(requested_networks)
+        requests = as_requests(requested_networks) if choice is None else None
         kwargs: dict[str, Any] = {"instance_id": uuid, "project_id": project_id, "host": host,
                                   "rxtx_factor": rxtx_factor, "vpn": vpn,
                                   "macs": list(macs) if macs is not None else None}
-        if self.can_send_version("1.13"):
+        if choice is not None:
+            # Never downgraded to "nothing requested" for an older server
+            # (nova's rolling-upgrade bug): refused instead.
+            version = self._choice_version()
+            kwargs["requested_networks"] = objects.network_choice_primitive(choice)
+        elif self.can_send_version("1.13"):
             version = "1.13"
             kwargs["requested_networks"] = (objects.network_request_list_primitive(requests)
                                             if requests is not None else None)
@@ -69,8 +96,15 @@ class InstanceCalls(ClientCore):
 
     def deallocate_for_instance(self, context: RequestContext, instance: InstanceInfo,
                                 requested_networks: RequestedNetworks = None) -> None:
-        """Release the instance's fixed IPs (and auto-assigned floating IPs) and VIFs."""
-        requests = as_requests(requested_networks)
+        """Release the instance's fixed IPs (and auto-assigned floating IPs) and VIFs.
+
+        ``none``: the instance never had any, so nothing is sent (as nova
+        does); ``auto``: everything it has is released (the network stays).
+        """
+        choice = as_choice(requested_networks)
+        if choice is NetworkChoice.NONE:
+            return
+        requests = as_requests(requested_networks) if choice is None else None
         server = self.route(instance.host)
         if self.can_send_version("1.11"):
             self.send(context, "deallocate_for_instance", "1.11", server=server,
@@ -106,9 +140,24 @@ class InstanceCalls(ClientCore):
         return NetworkInfo.from_primitive(result)
 
     def validate_networks(self, context: RequestContext, networks: RequestedNetworks) -> None:
+        """Check requested networks before a boot; for ``auto``, the dry-run of the caller's project.
+
+        :raises AutoAllocationFailure: ``auto`` cannot give the project a network (the reason says why).
+        :raises NetworkAmbiguous: ``auto`` found several networks.
+        """
+        choice = as_choice(networks)
+        if choice is not None:
+            self.send(context, "validate_networks", self._choice_version(),
+                      networks=objects.network_choice_primitive(choice))
+            return
         requests = as_requests(networks)
         self.send(context, "validate_networks", "1.0",
                   networks=objects.network_request_pairs(requests) if requests is not None else None)
+
+    def _choice_version(self) -> str:
+        if not self.can_send_version(CHOICE_VERSION):
+            raise exception.RPCPinnedToOldVersion()
+        return CHOICE_VERSION
 
     def setup_networks_on_host(self, context: RequestContext, instance_id: int | str | None = None,
                                host: str | None = None, teardown: bool = False,

@@ -1,4 +1,4 @@
-"""The RPC server's endpoints: nova-network's network API 1.17 and ``baseapi`` 1.1.
+"""The RPC server's endpoints: nova-network's network API 1.17 (+ novanet's 1.18) and ``baseapi`` 1.1.
 
 :class:`NetworkEndpoint` serves every method of
 :data:`novanet.rpc.versions.METHODS` (the parts live in the sibling modules,
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from novanet.context import RequestContext
+from novanet.rpc.endpoints.auto import AutoMethods
 from novanet.rpc.endpoints.base import expose, is_exposed, is_served
 from novanet.rpc.endpoints.floating import FloatingMethods
 from novanet.rpc.endpoints.hosts import HostMethods
@@ -21,7 +22,7 @@ from novanet.rpc.messaging import oslo_messaging
 from novanet.rpc.versions import API_VERSION, BASE_NAMESPACE, BASE_VERSION
 
 
-class NetworkEndpoint(InstanceMethods, NetworkMethods, HostMethods, FloatingMethods):
+class NetworkEndpoint(InstanceMethods, AutoMethods, NetworkMethods, HostMethods, FloatingMethods):
     """nova-network's manager API, converted and checked, in front of a novanet manager."""
 
     target = oslo_messaging.Target(version=API_VERSION)

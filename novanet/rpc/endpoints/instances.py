@@ -5,7 +5,9 @@ Wire shapes accepted (reference §1.2-1.3):
 * ``allocate_for_instance``: 1.9+ ``instance_id`` carries the uuid; 1.0
   callers sent an integer ``instance_id`` plus ``instance_uuid``; an
   ``instance`` primitive is read when present. ``requested_networks`` is a
-  NetworkRequestList (1.13) or ``(uuid, address)`` pairs (before).
+  NetworkRequestList (1.13) or ``(uuid, address)`` pairs (before); since
+  1.18 also ``auto`` or ``none`` (the word, or nova's list of one request
+  naming it).
   ``dhcp_options`` is accepted and ignored, as nova-network did.
 * ``deallocate_for_instance``: ``instance`` (1.11) or ``instance_id`` +
   ``project_id`` + ``host`` (1.0/1.10).
@@ -21,7 +23,7 @@ import dataclasses
 from typing import Any
 
 from novanet import exception
-from novanet.types import InstanceInfo, RequestedNetwork
+from novanet.types import InstanceInfo, RequestedNetworks
 from novanet.rpc import objects, wire
 from novanet.context import RequestContext
 from novanet.rpc.endpoints.base import EndpointCore, served
@@ -59,7 +61,7 @@ def instance_of(args: Arguments) -> InstanceInfo:
     return InstanceInfo(uuid=uuid, id=legacy_id, project_id=project_id, host=host)
 
 
-def requested_networks_of(args: Arguments, name: str = "requested_networks") -> list[RequestedNetwork] | None:
+def requested_networks_of(args: Arguments, name: str = "requested_networks") -> RequestedNetworks:
     return args.optional(name, objects.requested_networks)
 
 
@@ -121,7 +123,7 @@ class InstanceMethods(EndpointCore):
     def validate_networks(self, context: RequestContext, args: Arguments) -> Any:
         networks = requested_networks_of(args, "networks") or []
         self.authorize(context, "validate_networks")
-        self.manager.queries.validate_networks(context, networks)
+        self.manager.validate_networks(context, networks)
         return None
 
     @served

@@ -9,6 +9,7 @@ processes in the root namespace whose driver targets a site's namespace.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from novanet.conf import CONF
 from novanet.db import migration
 from novanet.rpc.client import NetworkAPI
 from tests.fixtures.daemons import Daemon, make_api
@@ -121,17 +123,34 @@ class HostDaemons:
         return "\n".join(f"===== {d.host} =====\n{d.log()[-30000:]}" for d in self.daemons)
 
 
-@pytest.fixture
-def host_daemons(world_dir: Path, rpc_isolation: RpcIsolation, e2e_store: str) -> Iterator[HostDaemons]:
+@contextlib.contextmanager
+def running_daemons(world_dir: Path, iso: RpcIsolation, store: str) -> Iterator[HostDaemons]:
+    """:class:`HostDaemons` against ``store``; every daemon killed and its log shown at the end."""
     require_root()
     for tool in ("dnsmasq", "dhclient", "dhcp_release", "iptables-restore", "conntrack"):
         require_tool(tool)
-    factory = HostDaemons(world_dir, rpc_isolation, e2e_store)
+    factory = HostDaemons(world_dir, iso, store)
     try:
         yield factory
     finally:
         factory.cleanup()
         sys.stderr.write(factory.logs())
+
+
+@pytest.fixture
+def host_daemons(world_dir: Path, rpc_isolation: RpcIsolation, e2e_store: str) -> Iterator[HostDaemons]:
+    with running_daemons(world_dir, rpc_isolation, e2e_store) as factory:
+        yield factory
+
+
+@pytest.fixture
+def vlan_mode() -> Iterator[None]:
+    """This process (the operator's novanet-manage) uses the VLAN manager with the daemons' uplink."""
+    CONF.set_override("network_manager", "vlan")
+    CONF.set_override("vlan_interface", "und0")
+    yield
+    CONF.clear_override("network_manager")
+    CONF.clear_override("vlan_interface")
 
 
 @pytest.fixture

@@ -10,12 +10,10 @@ on their own host (multi_host networks).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from novanet.conf import CONF
 from novanet.db import api as db
 from novanet.context import RequestContext
 from tests.fixtures.netns import Namespace, veth_between
@@ -27,15 +25,6 @@ from tests.functional.e2e.conftest import HostDaemons, manage
 pytestmark = [pytest.mark.root, pytest.mark.services, pytest.mark.slow]
 
 UNDERLAY = {"net-a": "10.99.0.1", "net-b": "10.99.0.2"}
-
-
-@pytest.fixture
-def vlan_mode() -> Iterator[None]:
-    CONF.set_override("network_manager", "vlan")
-    CONF.set_override("vlan_interface", "und0")
-    yield
-    CONF.clear_override("network_manager")
-    CONF.clear_override("vlan_interface")
 
 
 def start_host(host_daemons: HostDaemons, host: str, site: Site) -> None:

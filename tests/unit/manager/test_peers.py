@@ -14,7 +14,8 @@ CALLS = sorted(name for name, _ in inspect.getmembers(PeerAPI, inspect.isfunctio
 
 
 def test_the_protocol_names_the_host_to_host_calls() -> None:
-    assert CALLS == ["associate_floating_ip_local", "deallocate_fixed_ip", "disassociate_floating_ip_local",
+    assert CALLS == ["associate_floating_ip_local", "deallocate_fixed_ip", "delete_auto_allocated_network",
+                     "disassociate_floating_ip_local",
                      "migrate_instance_finish", "migrate_instance_start", "release_dhcp", "rpc_allocate_fixed_ip",
                      "rpc_setup_network_on_host", "set_network_host", "update_dns"]
 

@@ -1,4 +1,4 @@
-"""Fixtures of the RPC unit tests: an in-memory transport per test."""
+"""Fixtures of the RPC unit tests: an in-memory transport per test, an endpoint over a stub manager."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 from novanet.conf import CONF
 from novanet.rpc import policy, transport
+from novanet.rpc.endpoints import NetworkEndpoint
+from tests.unit.rpc.stub import StubManager
 
 
 @pytest.fixture
@@ -30,3 +32,13 @@ def fresh_policy() -> Iterator[None]:
     policy.reset()
     yield
     policy.reset()
+
+
+@pytest.fixture
+def stub() -> StubManager:
+    return StubManager()
+
+
+@pytest.fixture
+def endpoint(stub: StubManager) -> NetworkEndpoint:
+    return NetworkEndpoint(stub)  # type: ignore[arg-type]

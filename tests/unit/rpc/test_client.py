@@ -300,7 +300,7 @@ def test_network_api_is_a_peer_api(fake_transport: Any) -> None:
 
 
 def test_bad_version_cap_is_a_config_error(fake_transport: Any) -> None:
-    for cap in ("folsom", "2.0", "1.18", "one"):
+    for cap in ("folsom", "2.0", "1.19", "one"):
         with pytest.raises(exception.InvalidConfig):
             NetworkAPI(transport_=fake_transport, version_cap=cap)
     assert versions.resolve_cap(" Juno ") == "1.13"

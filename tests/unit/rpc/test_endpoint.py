@@ -73,8 +73,14 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
      "remove_fixed_ip_from_instance", {"instance_uuid": UUID, "host": "h", "address": "10.0.0.3",
                                        "rxtx_factor": None}),
     ("validate_networks", {"networks": [[NET_UUID, "10.0.0.3"]]},
-     "queries.validate_networks", {"networks": [RequestedNetwork(NET_UUID, "10.0.0.3")]}),
-    ("validate_networks", {"networks": None}, "queries.validate_networks", {"networks": []}),
+     "validate_networks", {"networks": [RequestedNetwork(NET_UUID, "10.0.0.3")]}),
+    ("validate_networks", {"networks": None}, "validate_networks", {"networks": []}),
+    ("get_auto_allocated_network", {"project_id": "p1", "dry_run": True},
+     "get_auto_allocated_network", {"project_id": "p1", "dry_run": True}),
+    ("get_auto_allocated_network", {"project_id": "p2"},
+     "get_auto_allocated_network", {"project_id": "p2", "dry_run": False}),
+    ("delete_auto_allocated_network", {"project_id": "p1"},
+     "delete_auto_allocated_network", {"project_id": "p1"}),
     ("create_networks", {"label": "private", "cidr": "10.0.0.0/24", "num_networks": 1, "bridge": "br100",
                          "multi_host": None},
      "networks.create_networks", {"kwargs": {"label": "private", "cidr": "10.0.0.0/24", "num_networks": 1,
@@ -172,16 +178,6 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
      "migrate_instance_finish", {"instance_uuid": UUID, "rxtx_factor": None, "project_id": "p1", "source": "a",
                                  "dest": "b", "floating_addresses": None}),
 ]
-
-
-@pytest.fixture
-def stub() -> StubManager:
-    return StubManager()
-
-
-@pytest.fixture
-def endpoint(stub: StubManager) -> NetworkEndpoint:
-    return NetworkEndpoint(stub)  # type: ignore[arg-type]
 
 
 def declared(path: str) -> Any:

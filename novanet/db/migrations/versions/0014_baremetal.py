@@ -1,7 +1,7 @@
 """Baremetal nodes, ports, port groups, their VIFs and the audit of switching calls.
 
 Revision ID: 0014
-Revises: 0001
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0014"
-down_revision = "0001"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

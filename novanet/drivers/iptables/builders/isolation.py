@@ -12,13 +12,19 @@ with one packet mark per project instead of a rule per pair of bridges:
   rule per project bridge, ``-o <bridge> -m mark ! --mark 0x0/M -m mark !
   --mark P/M -m conntrack ! --ctstate DNAT -j <drop>``.
 
+* filter ``$INPUT`` (top): one rule per address the host holds on a project
+  bridge (its gateway), ``-d <gateway> -m mark ! --mark 0x0/M -m mark !
+  --mark P/M -j <drop>``.
+
 So a packet forwarded *to* a project bridge is dropped when it came in from
-a project bridge of another project. It passes when it came from the same
+a project bridge of another project, and so is a packet for another
+project's gateway address (the host itself, but reached as that project's
+router; nova-network answered it). It passes when it came from the same
 project (same mark), from outside or a non-project network (mark 0: the
 uplink, a flat network), or when it was DNATed (a floating IP is a public
 address: reaching another project through it is traffic via the outside;
 conntrack's DNAT state also covers that connection's replies). Replies of
-allowed connections flow back through the uplink or the same project. 2 rules
+allowed connections flow back through the uplink or the same project. 3 rules
 per project bridge; numbering is recomputed from the whole set, so the
 caller passes every network of the host and owns the result under
 :data:`ISOLATION_TAG`; the firewall then rewrites only the rules that moved.
@@ -35,7 +41,7 @@ from oslo_log import log as logging
 
 from novanet import exception
 from novanet.drivers.base import NetworkSpec
-from novanet.drivers.iptables.builders.common import RuleConfig
+from novanet.drivers.iptables.builders.common import RuleConfig, address, family_of
 from novanet.drivers.iptables.model import ChainSpec, RuleItem, RuleSpec
 
 LOG = logging.getLogger(__name__)
@@ -81,9 +87,17 @@ def project_isolation_rules(networks: Iterable[NetworkSpec], cfg: RuleConfig) ->
     drop = cfg.drop_target(4)
     items: list[RuleItem] = [ChainSpec("filter", ISOLATION_CHAIN),
                              RuleSpec("filter", "FORWARD", f"-j ${ISOLATION_CHAIN}", top=True)]
+    own: dict[str, set[str]] = {}
+    for net in networks:
+        if net.bridge in marks and net.gateway_on_host and net.dhcp_server and family_of(net.dhcp_server) == 4:
+            own.setdefault(net.bridge, set()).add(net.dhcp_server)
     for bridge, mark in sorted(marks.items()):
         items.append(RuleSpec("mangle", "PREROUTING", f"-i {bridge} -j MARK --set-xmark {mark:#x}/{mask:#x}"))
         items.append(RuleSpec("filter", ISOLATION_CHAIN,
                               f"-o {bridge} -m mark ! --mark 0x0/{mask:#x} -m mark ! --mark {mark:#x}/{mask:#x} "
                               f"-m conntrack ! --ctstate DNAT -j {drop}"))
+        for gateway in sorted(own.get(bridge, ())):
+            items.append(RuleSpec("filter", "INPUT",
+                                  f"-d {address(gateway, 4)} -m mark ! --mark 0x0/{mask:#x} "
+                                  f"-m mark ! --mark {mark:#x}/{mask:#x} -j {drop}", top=True))
     return tuple(items)

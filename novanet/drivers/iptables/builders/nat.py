@@ -26,21 +26,24 @@ def _dest(net: str) -> str:
 
 
 def snat_rules(net: NetworkSpec, cfg: RuleConfig) -> tuple[RuleItem, ...]:
-    """SNAT of the network's range to ``routing_source_ip`` (nova ``add_snat_rule``).
+    """SNAT of the network's range to ``routing_source_ip`` (nova ``add_snat_rule``),
+    or to the network's own egress (``snat_source`` out of ``snat_interface``).
 
     An ordinary network gets ``-s <range> [-o <public_interface>] -j SNAT``;
     a network whose router is elsewhere (``is_external``) only gets one rule
     per ``force_snat_range`` destination, and none without such ranges.
     """
-    if not net.cidr or not cfg.routing_source_ip or family_of(net.cidr) != 4:
+    routing_source = net.snat_source or cfg.routing_source_ip
+    if not net.cidr or not routing_source or family_of(net.cidr) != 4:
         return ()
     source = network(net.cidr, 4)
-    to = address(cfg.routing_source_ip, 4).split("/")[0]
+    to = address(routing_source, 4).split("/")[0]
     if net.is_external:
         destinations = [network(dest, 4) for dest in cfg.force_snat_range]
         return tuple(RuleSpec("nat", "snat", f"-s {source}{_dest(dest)} -j SNAT --to-source {to}")
                      for dest in destinations)
-    out = f" -o {cfg.public_interface}" if cfg.public_interface else ""
+    public_interface = net.snat_interface or cfg.public_interface
+    out = f" -o {public_interface}" if public_interface else ""
     return (RuleSpec("nat", "snat", f"-s {source}{out} -j SNAT --to-source {to}"),)
 
 

@@ -31,6 +31,17 @@ def test_snat_internal_network() -> None:
     assert builders.snat_rules(NET, builders.RuleConfig()) == ()  # no routing_source_ip
 
 
+def test_snat_through_the_network_s_own_egress() -> None:
+    import dataclasses
+
+    auto = dataclasses.replace(NET, snat_source="203.0.113.5", snat_interface="pub1")
+    assert texts(builders.snat_rules(auto, CFG)) == [
+        ("nat", "snat", "-s 10.0.0.0/24 -o pub1 -j SNAT --to-source 203.0.113.5")]
+    # The egress works without any routing_source_ip configured.
+    assert texts(builders.snat_rules(auto, builders.RuleConfig())) == [
+        ("nat", "snat", "-s 10.0.0.0/24 -o pub1 -j SNAT --to-source 203.0.113.5")]
+
+
 def test_snat_external_gateway_network_uses_force_snat_range() -> None:
     external = NetworkSpec(id=2, uuid="u-2", label="ext", bridge="br101", cidr="10.1.0.0/24", gateway="10.1.0.254",
                            dhcp_server="10.1.0.1")
@@ -178,6 +189,9 @@ def test_project_isolation_marks_and_drops() -> None:
     assert texts(items[2:]) == [
         ("mangle", "PREROUTING", "-i br100 -j MARK --set-xmark 0x10000/0xfff0000"),
         ("filter", "isolation", f"-o br100 -m mark ! --mark 0x0/0xfff0000 -m mark ! --mark 0x10000/0xfff0000 {drop}"),
+        # Another project's instance may not talk to br100's gateway address (the host) either.
+        ("filter", "INPUT", "-d 10.0.0.1/32 -m mark ! --mark 0x0/0xfff0000 -m mark ! --mark 0x10000/0xfff0000 "
+                            "-j REJECT --reject-with icmp-port-unreachable"),
         ("mangle", "PREROUTING", "-i br101 -j MARK --set-xmark 0x20000/0xfff0000"),
         ("filter", "isolation", f"-o br101 -m mark ! --mark 0x0/0xfff0000 -m mark ! --mark 0x20000/0xfff0000 {drop}"),
         ("mangle", "PREROUTING", "-i br102 -j MARK --set-xmark 0x10000/0xfff0000"),
