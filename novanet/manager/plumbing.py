@@ -58,6 +58,8 @@ class HostPlumbing:
         self._ready: dict[int, str] = {}
         #: Per-address locks for floating IP plumbing.
         self._address_locks: dict[str, threading.Lock] = {}
+        #: Per-network locks of the first set-up (see :meth:`ensure_ready`).
+        self._setup_locks: dict[int, threading.Lock] = {}
         #: egress profile id -> (public interface, SNAT source), see :meth:`egress_of`.
         self._egress_cache: dict[int, tuple[str, str]] = {}
         #: uuids and labels of the baremetal management networks nodes' own
@@ -168,10 +170,23 @@ class HostPlumbing:
             self.setup_network(network)
 
     def ensure_ready(self, network: Network) -> NetworkSpec:
-        """Set the network up here once; return its spec."""
+        """Set the network up here once; return its spec.
+
+        NOTE(concurrency): the set-up writes exactly the store's DHCP entries;
+        run twice at once for a new network, the later one would drop an
+        entry another request wrote meanwhile and has not recorded yet (a
+        baremetal switch records its entries after writing them). So the
+        check and the set-up are one step per network.
+        """
         if network.id not in self._ready:
-            self.setup_network(network)
+            with self._setup_lock(network.id):
+                if network.id not in self._ready:
+                    self.setup_network(network)
         return self.spec_for(network)
+
+    def _setup_lock(self, network_id: int) -> threading.Lock:
+        with self._lock:
+            return self._setup_locks.setdefault(network_id, threading.Lock())
 
     def remove_network(self, network: Network) -> None:
         """Remove the network's host side here, if this process set it up."""

@@ -113,6 +113,14 @@ class NodeHost(Protocol):
     def unserve(self, network: Network, host: DhcpHost) -> None:
         """Stop answering ``host`` at once and end its lease (``dhcp_release``)."""
 
+    def confirm(self, network: Network, host: DhcpHost, served: bool) -> None:
+        """After the store recorded it: make sure ``host`` is (not) answered.
+
+        A network set up (or refreshed) from the store between a host step and
+        the commit wrote what the store said then; this puts the entry back
+        as the store says now. No lease is released; a no-op when it is so.
+        """
+
 
 @dataclasses.dataclass
 class Call:

@@ -204,11 +204,13 @@ class Switching:
         """Serve ``host``; undone only if it was not served before (``fresh``)."""
         undo = (lambda: call.host.unserve(network, host)) if fresh else (lambda: None)
         steps.do(f"serve {host.mac} {host.address} on {network.label}", lambda: call.host.serve(network, host), undo)
+        steps.confirmations.append(functools.partial(call.host.confirm, network, host, True))
 
     @staticmethod
     def _unserve(steps: Steps, call: Call, network: Network, host: DhcpHost) -> None:
         steps.do(f"stop serving {host.mac} {host.address} on {network.label}",
                  lambda: call.host.unserve(network, host), lambda: call.host.serve(network, host))
+        steps.confirmations.append(functools.partial(call.host.confirm, network, host, False))
 
     @staticmethod
     def _check_phase(call: Call, target: Phase) -> bool:
@@ -280,6 +282,7 @@ class Switching:
             bmdb.node_commit(call.node.id, purpose.phase.value, call.provider,
                              {p.id: network.id for c in moving for p in c.ports},
                              {v.vif_uuid: bmdb.Binding(bound=True, pxe=True) for _, v in vifs})
+            steps.confirm()
         except Exception as error:
             raise _failure(call, f"adding the {purpose.value} network", error, steps.rollback()) from error
 
@@ -320,6 +323,7 @@ class Switching:
                                   DhcpHost(vif.mac, vif.address, call.node.name, vif.vif_uuid, pxe=True))
             bmdb.node_commit(call.node.id, Phase.IDLE.value, None, {p.id: None for c in moving for p in c.ports},
                              {v.vif_uuid: bmdb.Binding(bound=False, pxe=False) for v in mine})
+            steps.confirm()
         except Exception as error:
             raise _failure(call, f"removing the {purpose.value} network", error, steps.rollback()) from error
         for vif in mine:
@@ -363,6 +367,7 @@ class Switching:
                              {p.id: network.id for _, carrier, network, _ in plan for p in carrier.ports},
                              {vif.vif_uuid: bmdb.Binding(bound=True, pxe=pxe, mac=carrier.mac)
                               for vif, carrier, _, _ in plan})
+            steps.confirm()
         except Exception as error:
             raise _failure(call, f"configuring the {phase.value} networks", error, steps.rollback()) from error
 
@@ -381,5 +386,6 @@ class Switching:
                               _dhcp_host(call, carrier_of_vif(layout, vif).mac, vif, vif.pxe))
             bmdb.node_commit(call.node.id, Phase.IDLE.value, None, {p.id: None for c in moving for p in c.ports},
                              {v.vif_uuid: bmdb.Binding(bound=False, pxe=False, mac=own_mac()) for v in bound})
+            steps.confirm()
         except Exception as error:
             raise _failure(call, f"leaving the {phase.value} networks", error, steps.rollback()) from error

@@ -60,3 +60,9 @@ class ManagerNodeHost:
         # tombstoned already, and the address stays the node's until dnsmasq
         # reports the release (or the timeout task frees it).
         self.manager.plumbing.remove_dhcp_host(network, host, release=True)
+
+    def confirm(self, network: Network, host: DhcpHost, served: bool) -> None:
+        if served:
+            self.manager.plumbing.add_dhcp_host(network, host)
+        else:
+            self.manager.plumbing.remove_dhcp_host(network, host, release=False)

@@ -22,6 +22,18 @@ class Steps:
     def __init__(self, node: str) -> None:
         self.node = node
         self.done: list[tuple[str, Callable[[], None]]] = []
+        #: What to confirm once the store recorded the switch: ``confirm(...)``
+        #: calls of the DHCP entries the steps served or unserved.
+        self.confirmations: list[Callable[[], None]] = []
+
+    def confirm(self) -> None:
+        """Run the confirmations (after the commit); a failure is logged, not raised:
+        the store is right, and the restart's rebuild makes the host match it."""
+        for confirm in self.confirmations:
+            try:
+                confirm()
+            except Exception:  # the switch is committed; one entry must not undo it
+                LOG.exception("node %s: could not confirm a DHCP entry", self.node)
 
     def do(self, what: str, action: Callable[[], None], undo: Callable[[], None]) -> None:
         """Run ``action``; remember ``undo`` once it succeeded."""

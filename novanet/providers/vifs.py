@@ -120,6 +120,7 @@ class VifMethods(Switching):
                                   DhcpHost(carrier.mac, vif.address, call.node.name, vif.vif_uuid, pxe=vif.pxe))
                 bmdb.node_commit(call.node.id, None, None, {p.id: None for c in moving for p in c.ports},
                                  {vif.vif_uuid: bmdb.Binding(bound=False, pxe=False, mac=own_mac())})
+                steps.confirm()
             except Exception as error:
                 steps.rollback()
                 raise exception.BaremetalNetworkError(node=call.node.name, reason=f"VIF detach failed: {error}") \

@@ -211,3 +211,22 @@ def test_reconcile_moves_ports_back(lab: Lab) -> None:
     assert lab.networks.reconcile() == ["sw0: brta -> brprov"]
     assert lab.switch.ports == {"sw0": "brprov", "sw1": "brta"}
     assert lab.networks.reconcile() == []
+
+
+def test_an_entry_dropped_by_a_concurrent_refresh_is_put_back_after_the_commit(lab: Lab) -> None:
+    """A network set up from the store while a switch is in flight writes the
+    store's entries of that moment; the switch confirms its own after the commit."""
+    lab.node()
+    lab.networks.vif_attach("node1", "tenant-a")
+    tenant = lab.net("tenant-a")
+    real_move = lab.switch.move
+
+    def move_while_refreshing(ports: list[str], bridge: str | None) -> None:
+        if bridge == "brta":  # the connect step: the entry is written, not yet recorded
+            lab.host.served[tenant.id] = {}  # what a refresh from the store would leave
+        real_move(ports, bridge)
+
+    lab.switch.move = move_while_refreshing  # type: ignore[method-assign]
+    lab.switch_op("configure_tenant_networks")
+    assert list(lab.host.entries(tenant)) == ["52:54:00:00:00:00"]
+    assert ("tenant-a", "52:54:00:00:00:00", True) in lab.host.confirmed
