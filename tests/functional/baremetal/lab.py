@@ -142,9 +142,19 @@ class BaremetalLab:
 
     def __init__(self, make_ns: Callable[[str], Namespace], provider: str = "isolated") -> None:
         self.make_ns = make_ns
+        self.provider = provider
+        self.nodes: dict[str, Node] = {}
+        self.overrides: list[tuple[str, str | None]] = []
         self.workdir = Path(tempfile.mkdtemp(prefix="novanet-bm-"))
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    def _build(self) -> None:
         self.workdir.chmod(0o755)
-        self.host = make_ns("nnbh")
+        self.host = self.make_ns("nnbh")
         self.host.run(["ip", "link", "add", "pub0", "type", "veth", "peer", "name", "pub1"])
         self.host.run(["ip", "link", "set", "pub0", "up"])
         self.host.run(["ip", "addr", "add", "172.24.4.1/24", "dev", "pub0"])
@@ -152,7 +162,6 @@ class BaremetalLab:
         migration.sync(self.store)
         (self.workdir / "novanet.sqlite").chmod(0o644)
         use_store(self.store)
-        self.overrides: list[tuple[str, str | None]] = []
         self.set("state_path", str(self.workdir))
         self.set("networks_path", str(self.workdir / "networks"))
         self.set("public_interface", "pub0")
@@ -181,8 +190,6 @@ class BaremetalLab:
         assert isinstance(self.switch, LinuxBridgeSwitch) and self.switch.namespace == self.host.name
         for label, cidr, bridge, project in NETWORKS:
             self.manager.networks.create_networks(ADMIN_CTX, label=label, cidr=cidr, bridge=bridge, project_id=project)
-        self.provider = provider
-        self.nodes: dict[str, Node] = {}
 
     def set(self, name: str, value: Any, group: str | None = None) -> None:
         CONF.set_override(name, value, group=group)
@@ -200,8 +207,11 @@ class BaremetalLab:
         return path
 
     def close(self) -> None:
-        self.bridge.stop()
-        self.driver.close()
+        """Stop what the lab started and forget its options (also after a failed start)."""
+        if hasattr(self, "bridge"):
+            self.bridge.stop()
+        if hasattr(self, "driver"):
+            self.driver.close()
         for name, group in reversed(self.overrides):
             CONF.clear_override(name, group=group)
         shutil.rmtree(self.workdir, ignore_errors=True)
