@@ -387,3 +387,89 @@ class EgressInUse(Conflict):
 
 class AutoNetworkNotFound(NotFound):
     msg_fmt = "Project %(project_id)s has no auto-allocated network."
+
+
+# -- baremetal nodes and network providers ----------------------------------------
+
+
+class BaremetalNodeNotFound(NotFound):
+    msg_fmt = "Baremetal node %(node)s could not be found."
+
+
+class BaremetalPortNotFound(NotFound):
+    msg_fmt = "Baremetal port %(port)s could not be found."
+
+
+class BaremetalPortgroupNotFound(NotFound):
+    msg_fmt = "Baremetal port group %(portgroup)s could not be found."
+
+
+class BaremetalNodeExists(Conflict):
+    msg_fmt = "A baremetal node named %(name)s exists already."
+
+
+class BaremetalPortExists(Conflict):
+    msg_fmt = "%(what)s %(value)s is used by another baremetal port already."
+
+
+class NodeLocked(Conflict):
+    msg_fmt = "Node %(node)s is locked by %(holder)s; another operation on it is in progress, try again later."
+
+
+class NodeInvalidState(Conflict):
+    """The operation does not fit the node's network phase or provision state."""
+
+    msg_fmt = "Node %(node)s: %(reason)s"
+
+
+class NodePoweredOn(NodeInvalidState):
+    msg_fmt = ("Node %(node)s is reported powered on; power it off before %(action)s "
+               "([baremetal] require_power_off_for_switch), or pass allow_powered_on.")
+
+
+class ProviderNotFound(Invalid):
+    msg_fmt = "Network provider %(name)r does not exist; known providers: %(known)s."
+
+
+class ProviderNotEnabled(Invalid):
+    msg_fmt = ("Network provider %(name)r is not enabled on this host ([baremetal] "
+               "enabled_network_providers = %(enabled)s).")
+
+
+class ProviderChanged(Conflict):
+    msg_fmt = ("Node %(node)s was put in phase %(phase)s by provider %(old)s, but its provider is now %(new)s; "
+               "set the provider back, or bring the node to phase idle with %(old)s first.")
+
+
+class MissingParameterValue(Invalid):
+    msg_fmt = "%(reason)s"
+
+
+class InvalidParameterValue(Invalid):
+    msg_fmt = "%(reason)s"
+
+
+class BaremetalNetworkError(NovanetError):
+    """Switching a node between networks failed (what was done is undone)."""
+
+    msg_fmt = "Node %(node)s: %(reason)s"
+
+
+class NoFreePhysicalPorts(Conflict):
+    msg_fmt = "Node %(node)s has no free port or port group for another VIF."
+
+
+class VifAlreadyAttached(Conflict):
+    msg_fmt = "Node %(node)s has a VIF on network %(network)s already (%(vif)s)."
+
+
+class VifNotAttached(NotFound):
+    msg_fmt = "Node %(node)s has no VIF on network %(network)s."
+
+
+class SwitchPortNotFound(DriverError):
+    msg_fmt = "Switch port %(port)s does not exist%(where)s."
+
+
+class SwitchError(DriverError):
+    msg_fmt = "Switch port %(port)s: %(reason)s"

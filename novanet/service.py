@@ -42,11 +42,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from novanet.rpc import drain
-from novanet.rpc.bridge_socket import BridgeSocketServer
-from novanet.rpc import transport as rpc_transport
 from novanet.context import get_admin_context
+from novanet.rpc import drain
+from novanet.rpc import transport as rpc_transport
+from novanet.rpc.bridge_socket import BridgeSocketServer
 from novanet.rpc.endpoints import BaseEndpoint, NetworkEndpoint
+from novanet.rpc.endpoints.baremetal import BaremetalEndpoint
 
 LOG = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ class Service:
         self.periodic_fuzzy_delay = periodic_fuzzy_delay
         self.graceful_shutdown_timeout = graceful_shutdown_timeout
         self._heartbeat = heartbeat
-        self.endpoints = list(endpoints) if endpoints is not None else [NetworkEndpoint(manager), BaseEndpoint()]
+        self.endpoints = list(endpoints) if endpoints is not None else [
+            NetworkEndpoint(manager), BaseEndpoint(), BaremetalEndpoint(manager)]
         self.server: Any = None
         self.bridge = BridgeSocketServer(manager, bridge_socket) if bridge_socket else None
         self._stopping = threading.Event()

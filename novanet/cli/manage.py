@@ -18,6 +18,7 @@ from oslo_config import cfg
 
 from novanet import exception
 from novanet.cli import auto as auto_cli
+from novanet.cli import baremetal as baremetal_cli
 from novanet.cli import output
 from novanet.conf import CONF
 from novanet.context import get_admin_context
@@ -152,6 +153,8 @@ def build_parser() -> _Parser:
     build.add_argument("--format", dest="drive_format", choices=("iso9660", "vfat"),
                        help="file system (default: the config_drive_format option)")
     build.set_defaults(func=cmd_configdrive_build)
+
+    baremetal_cli.register(categories)
 
     service = categories.add_parser("service", help="novanet services").add_subparsers(dest="action",
                                                                                         metavar="ACTION")

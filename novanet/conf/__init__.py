@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from oslo_config import cfg
 
-from novanet.conf import auto_allocate, database, default, dnsmasq, iptables, linux_net, metadata, network, rpc
+from novanet.conf import (auto_allocate, baremetal, database, default, dnsmasq, iptables, linux_net, metadata,
+                          network, rpc)
 
 CONF = cfg.CONF
 
-MODULES = (default, network, database, rpc, linux_net, iptables, dnsmasq, metadata, auto_allocate)
+MODULES = (default, network, database, rpc, linux_net, iptables, dnsmasq, metadata, auto_allocate, baremetal)
 
 for _module in MODULES:
     _module.register_opts(CONF)

@@ -108,3 +108,4 @@ from novanet.db.dns import (  # noqa: F401
 )
 from novanet.db.allocation import Allocation, allocate_for_instance  # noqa: F401
 from novanet.db.auto_allocation import egress_by_ids  # noqa: F401
+from novanet.db.baremetal import baremetal_nodes_exist, management_network_names  # noqa: F401,E402

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import select, update
 
+from novanet.db.baremetal_models import BaremetalVif
 from novanet.db.models import RELEASED_FIXED_IP, FixedIp, Instance, Network, VirtualInterface, utcnow
 from novanet.db.session import by_primary_key, reader, rows_changed, writer
 
@@ -55,6 +56,9 @@ class HostEntry:
     allocated: bool
     leased: bool
     default_route: bool
+    #: Answered with the PXE boot options (a baremetal node's VIF, see
+    #: novanet.db.baremetal_models.BaremetalVif).
+    pxe: bool = False
 
 
 def _vif_mac(session: Any, vif_id: int | None) -> str | None:
@@ -153,6 +157,9 @@ def network_host_entries(network_id: int, host: str | None = None,
                          allocated_only: bool = True) -> list[HostEntry]:
     """Associated addresses of a network with VIF and instance, for dnsmasq.
 
+    A baremetal node's VIF is served only while it is bound to the node's
+    port (its MAC is then the port's), and says whether it gets PXE options.
+
     :param host: only instances on this host (multi_host networks).
     """
     first_vif = (
@@ -162,12 +169,14 @@ def network_host_entries(network_id: int, host: str | None = None,
         .subquery()
     )
     query = (
-        select(FixedIp, VirtualInterface, Instance, first_vif.c.first_id)
+        select(FixedIp, VirtualInterface, Instance, first_vif.c.first_id, BaremetalVif.pxe)
         .join(VirtualInterface, sa.and_(VirtualInterface.id == FixedIp.virtual_interface_id,
                                         VirtualInterface.deleted == 0))
         .join(Instance, sa.and_(Instance.uuid == FixedIp.instance_uuid, Instance.deleted == 0))
         .join(first_vif, first_vif.c.instance_uuid == FixedIp.instance_uuid)
-        .where(FixedIp.network_id == network_id, FixedIp.deleted == 0)
+        .outerjoin(BaremetalVif, BaremetalVif.vif_uuid == VirtualInterface.uuid)
+        .where(FixedIp.network_id == network_id, FixedIp.deleted == 0,
+               sa.or_(BaremetalVif.vif_uuid.is_(None), BaremetalVif.bound.is_(True)))
         .order_by(FixedIp.id)
     )
     if allocated_only:
@@ -188,8 +197,9 @@ def network_host_entries(network_id: int, host: str | None = None,
                 allocated=fixed.allocated,
                 leased=fixed.leased,
                 default_route=vif.id == first_id,
+                pxe=bool(pxe),
             )
-            for fixed, vif, instance, first_id in session.execute(query)
+            for fixed, vif, instance, first_id, pxe in session.execute(query)
         ]
 
 

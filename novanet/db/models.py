@@ -348,3 +348,6 @@ class DnsEntry(_Timestamps, Base):
 # The tables of "get me a network" (subnet pools, egress profiles, build
 # claims) live in their own module; importing it registers them here.
 from novanet.db import auto_models  # noqa: E402,F401
+# The baremetal tables live in their own module; importing it here puts them
+# on Base.metadata for migrations and for whoever imports the models.
+from novanet.db import baremetal_models  # noqa: E402,F401

@@ -69,6 +69,10 @@ class NetworkSpec:
     vpn_public_address: str | None = None
     vpn_public_port: int | None = None
     vpn_private_address: str | None = None
+    #: A baremetal management network (provisioning, cleaning, rescuing):
+    #: nodes on it reach only this host's DHCP, TFTP, DNS and conductor
+    #: ports, and nothing is forwarded (see novanet.providers).
+    management: bool = False
 
     @property
     def is_external(self) -> bool:
@@ -95,6 +99,9 @@ class DhcpHost:
     #: This address is on the instance's first VIF (the one that gets the
     #: default route when use_single_default_gateway is set).
     default_route: bool = True
+    #: Answer with the PXE boot options (a baremetal node being deployed,
+    #: cleaned or rescued; see novanet.providers).
+    pxe: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

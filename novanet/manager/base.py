@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 import time
 import uuid as uuidlib
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from novanet.context import RequestContext, get_admin_context
 from novanet.db import api as db
 from novanet.db.models import Network, VirtualInterface, utcnow
 from novanet.drivers.base import DhcpHost, NetworkDriver
+from novanet.drivers.switch import load_switch
 from novanet.manager import create, specs
 from novanet.manager.autoalloc.allocator import AutoAllocator
 from novanet.manager.checks import check_address, check_uuid, generate_mac
@@ -57,6 +59,8 @@ from novanet.manager.plumbing import HostPlumbing
 from novanet.manager.queries import Queries
 from novanet.manager.routing import LocalRouting
 from novanet.manager.strategy import FlatNetworks, NetworkStrategy, VlanNetworks
+from novanet.providers.host import ManagerNodeHost
+from novanet.providers.service import BaremetalNetworks
 from novanet.types import InstanceInfo, NetworkChoice, RequestedNetwork, RequestedNetworks
 
 LOG = logging.getLogger(__name__)
@@ -110,6 +114,22 @@ class NetworkManager:
         self.dns = DnsService()
         self.networks = NetworkAdmin(self.create_rules(), self.host, self.plumbing)
         self.auto = AutoAllocator(self.host, self.strategy, self.create_rules(), self.plumbing)
+        self._baremetal: BaremetalNetworks | None = None
+        self._baremetal_lock = threading.Lock()
+
+    @property
+    def baremetal(self) -> BaremetalNetworks:
+        """The baremetal nodes' network providers (novanet.providers), built on
+        first use: the switch driver loads then, so a host without nodes
+        never needs one.
+
+        :raises InvalidConfig: ``[baremetal] switch_driver`` cannot be loaded.
+        """
+        with self._baremetal_lock:
+            if self._baremetal is None:
+                switch = load_switch(CONF.baremetal.switch_driver, CONF)
+                self._baremetal = BaremetalNetworks(ManagerNodeHost(self, switch))
+            return self._baremetal
 
     @classmethod
     def create_rules(cls) -> create.ManagerRules:
@@ -483,8 +503,17 @@ class NetworkManager:
     # -- the host ---------------------------------------------------------------------
 
     def init_host(self) -> None:
-        """Rebuild this host from the store (daemon start)."""
+        """Rebuild this host from the store (daemon start), then put the
+        baremetal nodes' switch ports back where the store says."""
         self.plumbing.init_host()
+        if db.baremetal_nodes_exist():
+            try:
+                moved = self.baremetal.reconcile()
+            except exception.NovanetError as error:
+                LOG.error("Baremetal switch ports were not reconciled: %s", error)
+            else:
+                if moved:
+                    LOG.warning("Moved %d switch port(s) back: %s", len(moved), "; ".join(moved))
 
     def setup_networks_on_host(self, context: RequestContext, instance: InstanceInfo | None,
                                instance_id: int | str | None, host: str | None, teardown: bool) -> None:

@@ -19,6 +19,7 @@ from novanet.db import api as db
 from novanet.manager.checks import check_address, check_uuid
 from novanet.manager.nw_info import Flavor, NetworkInfoService
 from novanet.metadata.source import InstanceRecord
+from novanet.providers import inventory
 
 
 class StoreInstanceSource:
@@ -51,4 +52,5 @@ class StoreInstanceSource:
             network_info=info,
             availability_zone=instance.availability_zone or "nova",
             launched_at=instance.created_at,
+            placements=inventory.placements(instance.uuid),
         )

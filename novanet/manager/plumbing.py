@@ -58,8 +58,13 @@ class HostPlumbing:
         self._ready: dict[int, str] = {}
         #: Per-address locks for floating IP plumbing.
         self._address_locks: dict[str, threading.Lock] = {}
+        #: Per-network locks of the first set-up (see :meth:`ensure_ready`).
+        self._setup_locks: dict[int, threading.Lock] = {}
         #: egress profile id -> (public interface, SNAT source), see :meth:`egress_of`.
         self._egress_cache: dict[int, tuple[str, str]] = {}
+        #: uuids and labels of the baremetal management networks nodes' own
+        #: driver_info names (those [baremetal] names are read at each use).
+        self._management: set[str] = set()
 
     # -- facts about this host's view of a network --------------------------------
 
@@ -84,6 +89,21 @@ class HostPlumbing:
                 LOG.info("Host %s serves network %s from %s", self.host, network.uuid, row.address)
             return row.address
 
+    def is_management(self, network: Network) -> bool:
+        """A baremetal provisioning, cleaning or rescuing network (locked down)."""
+        names = self._management | {n for n in (CONF.baremetal.provisioning_network, CONF.baremetal.cleaning_network,
+                                                CONF.baremetal.rescuing_network) if n}
+        return network.uuid in names or bool(network.label and network.label in names)
+
+    def mark_management(self, network: Network) -> None:
+        """``network`` carries nodes' management traffic now: lock it down here."""
+        if self.is_management(network):
+            return
+        with self._lock:
+            self._management.add(network.uuid)
+        if network.id in self._ready:
+            self._ensure(network)
+
     def spec_for(self, network: Network) -> NetworkSpec:
         """The driver's view of the network on this host (reads only)."""
         return specs.network_spec(
@@ -94,6 +114,7 @@ class HostPlumbing:
             gateway_on_host=self.flavor.dhcp,
             share_address=bool(CONF.share_dhcp_address),
             egress=self.egress_of(network),
+            management=self.is_management(network),
         )
 
     def egress_of(self, network: Network) -> tuple[str, str] | None:
@@ -149,10 +170,23 @@ class HostPlumbing:
             self.setup_network(network)
 
     def ensure_ready(self, network: Network) -> NetworkSpec:
-        """Set the network up here once; return its spec."""
+        """Set the network up here once; return its spec.
+
+        NOTE(concurrency): the set-up writes exactly the store's DHCP entries;
+        run twice at once for a new network, the later one would drop an
+        entry another request wrote meanwhile and has not recorded yet (a
+        baremetal switch records its entries after writing them). So the
+        check and the set-up are one step per network.
+        """
         if network.id not in self._ready:
-            self.setup_network(network)
+            with self._setup_lock(network.id):
+                if network.id not in self._ready:
+                    self.setup_network(network)
         return self.spec_for(network)
+
+    def _setup_lock(self, network_id: int) -> threading.Lock:
+        with self._lock:
+            return self._setup_locks.setdefault(network_id, threading.Lock())
 
     def remove_network(self, network: Network) -> None:
         """Remove the network's host side here, if this process set it up."""
@@ -244,6 +278,8 @@ class HostPlumbing:
 
     def init_host(self) -> None:
         """Rebuild this host from the store (daemon start); one apply for all of it."""
+        with self._lock:
+            self._management = db.management_network_names()
         state = self.host_state()
         with self.driver.deferred():
             self.driver.init_host(state)

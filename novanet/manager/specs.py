@@ -21,7 +21,8 @@ _HOSTNAME_BAD = re.compile(r"[^a-z0-9-]+")
 
 def network_spec(network: Network, *, dhcp_server: str | None, should_create_bridge: bool,
                  uplink_override: str | None, gateway_on_host: bool = True,
-                 share_address: bool = False, egress: tuple[str, str] | None = None) -> NetworkSpec:
+                 share_address: bool = False, egress: tuple[str, str] | None = None,
+                 management: bool = False) -> NetworkSpec:
     """The driver's view of a network as this host serves it.
 
     :param dhcp_server: the address this host uses on the bridge (the
@@ -29,6 +30,8 @@ def network_spec(network: Network, *, dhcp_server: str | None, should_create_bri
     :param uplink_override: ``vlan_interface``/``flat_interface``, which win
         over the network's own ``bridge_interface`` (nova-network bug 833426).
     :param egress: (public interface, SNAT source) of the network's egress profile.
+    :param management: a baremetal provisioning, cleaning or rescuing network
+        (its firewall lets nodes reach only this host's boot services).
     """
     return NetworkSpec(
         id=network.id,
@@ -59,6 +62,7 @@ def network_spec(network: Network, *, dhcp_server: str | None, should_create_bri
         vpn_public_address=network.vpn_public_address,
         vpn_public_port=network.vpn_public_port,
         vpn_private_address=network.vpn_private_address,
+        management=management,
     )
 
 
@@ -83,6 +87,7 @@ def dhcp_host(entry: HostEntry) -> DhcpHost:
         hostname=hostname_for(entry.hostname, entry.address),
         vif_uuid=entry.vif_uuid,
         default_route=entry.default_route,
+        pxe=entry.pxe,
     )
 
 

@@ -40,7 +40,7 @@ from typing import Any, Union
 
 import netaddr
 
-from novanet.metadata import interfaces, network_data, versions
+from novanet.metadata import interfaces, network_data, tiered, versions
 from novanet.metadata.options import MetadataOptions
 from novanet.metadata.source import InstanceRecord
 
@@ -95,7 +95,7 @@ class InstanceMetadata:
 
     @functools.cached_property
     def network_data(self) -> dict[str, Any]:
-        return network_data.network_data(self.record.network_info)
+        return tiered.tier_links(network_data.network_data(self.record.network_info), self.record.placements)
 
     @functools.cached_property
     def network_config(self) -> str | None:

@@ -29,8 +29,9 @@ netmask, an address family has at most one default route in the whole
 document, services are only ``dns``, ``mtu`` is an integer or null, and link
 and network types are ones cloud-init maps without a warning.
 
-Decisions where nova-network's behaviour was not right for the guest
-(each is a ``NOTE`` below): no VLAN links, one default route per family,
+A baremetal node's VIFs become ``phy``, ``bond`` and ``vlan`` links
+afterwards (:mod:`.tiered`). Decisions where nova-network's behaviour was not
+right for the guest (each is a ``NOTE`` below): no VLAN links for VMs, one default route per family,
 every fixed IP of a static subnet reported, IPv6 static unless the network
 says otherwise, ``enable_dhcp: False`` wins over a DHCP server.
 """
@@ -44,6 +45,7 @@ from typing import Any
 import netaddr
 
 from novanet import exception
+from novanet.metadata import tiered
 from novanet.model import VIF, FixedIP, Network, NetworkInfo, Subnet
 
 #: VIF types nova passes through as link types; anything else becomes
@@ -323,7 +325,7 @@ def lint_network_data(doc: Mapping[str, Any]) -> list[str]:
     problems += [f"duplicate link id {i}" for i in _duplicates(link_ids)]
     problems += [f"duplicate network id {i}" for i in _duplicates(n.get("id") for n in networks)]
     for link in links:
-        if link.get("type") not in LEGACY_LINK_TYPES | {"phy"}:
+        if link.get("type") not in LEGACY_LINK_TYPES | {"phy", "bond", "vlan"}:
             problems.append(f"link {link.get('id')}: type {link.get('type')!r} is not physical")
         mtu = link.get("mtu")
         if mtu is not None and (isinstance(mtu, bool) or not isinstance(mtu, int)):
@@ -351,7 +353,7 @@ def lint_network_data(doc: Mapping[str, Any]) -> list[str]:
                 problems.append(f"network {name}: service type {svc.get('type')!r}")
     problems += [f"{n} default routes for IP{f}" for f, n in sorted(defaults.items()) if n > 1]
     problems += [f"service type {s.get('type')!r}" for s in doc["services"] if s.get("type") != "dns"]
-    return problems
+    return problems + tiered.lint_tiers(doc)
 
 
 def _duplicates(values: Iterable[Any]) -> list[Any]:

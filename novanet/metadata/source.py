@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import netaddr
 
 from novanet import exception
+from novanet.metadata.tiered import Placement
 from novanet.model import NetworkInfo
 
 
@@ -43,6 +44,8 @@ class InstanceRecord:
         ``user_data`` is absent from every listing and answers 404).
     :param public_keys: key name to OpenSSH public key.
     :param metadata: the user's key/value metadata (meta_data.json ``meta``).
+    :param placements: for a baremetal node, where each VIF (by uuid) sits on
+        its ports and port groups (network_data.json's phy/bond/vlan links).
     """
 
     uuid: str
@@ -56,6 +59,7 @@ class InstanceRecord:
     user_data: bytes | None = None
     public_keys: Mapping[str, str] = dataclasses.field(default_factory=dict)
     metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    placements: Mapping[str, Placement] = dataclasses.field(default_factory=dict)
 
     def to_primitive(self) -> dict[str, Any]:
         """A JSON-serialisable form (network_info in nova's wire shape)."""
@@ -71,6 +75,7 @@ class InstanceRecord:
             "user_data": base64.b64encode(self.user_data).decode() if self.user_data is not None else None,
             "public_keys": dict(self.public_keys),
             "metadata": dict(self.metadata),
+            "placements": {vif: p.to_primitive() for vif, p in self.placements.items()},
         }
 
     @classmethod
@@ -90,6 +95,7 @@ class InstanceRecord:
             user_data=base64.b64decode(user_data) if user_data is not None else None,
             public_keys=dict(data.get("public_keys") or {}),
             metadata=dict(data.get("metadata") or {}),
+            placements={str(vif): Placement.from_primitive(p) for vif, p in (data.get("placements") or {}).items()},
         )
 
     def fixed_addresses(self) -> list[str]:

@@ -120,8 +120,26 @@ _DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
-def rule_name(rule: str) -> str:
-    return f"network:{rule}"
+#: The baremetal namespace's rules (``baremetal:<rule>``): what a conductor
+#: and the operator do to nodes; all admin by default.
+BAREMETAL_DEFAULTS: dict[str, str] = {
+    "switch": "Move a baremetal node between its provisioning, cleaning, rescuing and tenant networks.",
+    "validate": "Dry-run a baremetal node's network switch.",
+    "vif_attach": "Give a baremetal node a tenant VIF (a fixed IP on a tenant network).",
+    "vif_detach": "Take a baremetal node's tenant VIF away.",
+    "node_show": "Read a baremetal node's network state.",
+    "node_create": "Record a baremetal node.",
+    "node_set": "Change a baremetal node (the power state its conductor reports, its provider).",
+    "node_delete": "Delete a baremetal node.",
+    "port_create": "Record a baremetal node's port.",
+    "port_delete": "Delete a baremetal node's port.",
+    "portgroup_create": "Record a baremetal node's port group.",
+    "portgroup_delete": "Delete a baremetal node's port group.",
+}
+
+
+def rule_name(rule: str, family: str = "network") -> str:
+    return f"{family}:{rule}"
 
 
 def _wire_names(rule: str) -> list[str]:
@@ -135,6 +153,10 @@ def list_rules() -> list[policy.RuleDefault]:
         operations: list[policy.Operation] = [{"method": "RPC", "path": f"network.{name}"}
                                               for name in _wire_names(method)]
         rules.append(policy.DocumentedRuleDefault(rule_name(method), check, description, operations))
+    for rule, description in sorted(BAREMETAL_DEFAULTS.items()):
+        rules.append(policy.DocumentedRuleDefault(
+            rule_name(rule, "baremetal"), ADMIN, description,
+            [{"method": "RPC", "path": f"baremetal.baremetal_{rule}"}]))
     return rules
 
 
@@ -187,15 +209,15 @@ def credentials(context: RequestContext) -> dict[str, Any]:
     }
 
 
-def authorize(context: RequestContext, rule: str, project_id: str | None = None) -> None:
-    """Check ``network:<rule>`` for ``context``.
+def authorize(context: RequestContext, rule: str, project_id: str | None = None, family: str = "network") -> None:
+    """Check ``<family>:<rule>`` for ``context``.
 
     :param project_id: the project the request acts for; absent means the
         caller's own project.
     :raises PolicyNotAuthorized: the rule refuses.
     """
     target = {"project_id": project_id if project_id is not None else context.project_id}
-    action = rule_name(rule)
+    action = rule_name(rule, family)
     enforcer = init()
     if not enforcer.authorize(action, target, credentials(context)):
         raise exception.PolicyNotAuthorized(action=action)

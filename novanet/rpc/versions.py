@@ -34,6 +34,11 @@ API_VERSION = "1.18"
 #: The oslo.messaging namespace and version of the base endpoint (ping).
 BASE_NAMESPACE = "baseapi"
 BASE_VERSION = "1.1"
+#: The namespace and version of the baremetal endpoint (conductors and
+#: ``novanet-manage baremetal``; see novanet.rpc.endpoints.baremetal). A
+#: namespace of its own: the network API stays nova-network's 1.17.
+BAREMETAL_NAMESPACE = "baremetal"
+BAREMETAL_VERSION = "1.0"
 
 #: ``[upgrade_levels] network`` release aliases (nova's names).
 RELEASE_CAPS: dict[str, str] = {

@@ -49,6 +49,15 @@ Invariants
 * I5: every full read is preceded by :meth:`HostsDir.consolidate` and, once
   the signal is sent or the process started, followed by
   :meth:`HostsDir.forget_stale`.
+
+NOTE(dnsmasq): a SIGHUP while dnsmasq holds a host entry that sets a tag
+(``set:``, the PXE and no-gateway tags) and that host has a lease kills
+dnsmasq: 2.90 aborts (SIGABRT, reproduced here with one tagged entry, one
+lease and one SIGHUP; imp/dnsmasq#20 reports the same segfault in
+``dhcp_netid_free`` on reload for 2.86). :attr:`HostsDir.holds_tags` says
+whether dnsmasq may hold one (a current entry, or a stale one it still
+remembers: the ledger marks those ``tagged``); the manager then restarts
+dnsmasq instead of reloading it.
 """
 
 from __future__ import annotations
@@ -87,6 +96,8 @@ class HostsDir:
         self._junk: list[str] = []
         #: A file dnsmasq may have read that is not ours: only a full read forgets it.
         self._junk_read = False
+        #: dnsmasq may remember a tagged entry that is not current any more.
+        self._stale_tagged = False
 
     # -- reading --------------------------------------------------------------
 
@@ -112,8 +123,9 @@ class HostsDir:
                 self._by_address[entry.address] = name
         for line in (self._files.read_file(self._paths.ledger) or "").splitlines():
             fields = line.split()
-            if len(fields) == 2:
+            if len(fields) in (2, 3):
                 self._remember_stale(fields[1], fields[0])
+                self._stale_tagged = self._stale_tagged or fields[2:] == ["tagged"]
         self._loaded = True
 
     @property
@@ -141,6 +153,13 @@ class HostsDir:
     def tombstones(self) -> list[str]:
         self.load()
         return [name for name, entry in self._deltas.items() if entry.is_tombstone]
+
+    @property
+    def holds_tags(self) -> bool:
+        """dnsmasq may hold a host entry that sets a tag (no SIGHUP then, see the NOTE)."""
+        self.load()
+        return self._stale_tagged or any(e.tagged for e in self._base.values()) or any(
+            e.tagged for e in self._deltas.values())
 
     def is_clean(self) -> bool:
         """Nothing for a full read to drop: no stale pair, tombstone or junk."""
@@ -232,6 +251,7 @@ class HostsDir:
         self._stale.clear()
         self._stale_addresses.clear()
         self._junk_read = False
+        self._stale_tagged = False
 
     # -- internals ------------------------------------------------------------
 
@@ -247,8 +267,10 @@ class HostsDir:
 
     def _mark_stale(self, entry: HostEntry) -> None:
         assert entry.address is not None
-        if self._remember_stale(entry.mac, entry.address):
-            self._files.append_file(self._paths.ledger, f"{entry.address} {entry.mac}\n")
+        if self._remember_stale(entry.mac, entry.address) or (entry.tagged and not self._stale_tagged):
+            self._files.append_file(self._paths.ledger,
+                                    f"{entry.address} {entry.mac}{' tagged' if entry.tagged else ''}\n")
+        self._stale_tagged = self._stale_tagged or entry.tagged
         if self._by_address.get(entry.address) == entry.name:
             del self._by_address[entry.address]
 

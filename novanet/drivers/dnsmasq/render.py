@@ -52,6 +52,9 @@ LOG = logging.getLogger(__name__)
 
 #: Host tag of the interfaces that must not get a default route.
 NO_GATEWAY_TAG = "novanet-nogw"
+#: Host tag of the hosts answered with the PXE boot options (baremetal
+#: nodes being deployed, cleaned or rescued).
+PXE_TAG = "novanet-pxe"
 #: dnsmasq refuses shorter leases (and nova's option has the same minimum).
 MIN_LEASE_TIME = 120
 #: NOTE(dnsmasq): a host name longer than a DNS label (63) is refused (nova bug
@@ -77,6 +80,11 @@ class HostEntry:
     @property
     def is_tombstone(self) -> bool:
         return self.address is None
+
+    @property
+    def tagged(self) -> bool:
+        """It sets a tag (``set:``): see the NOTE in :mod:`.hostsdir`."""
+        return ",set:" in self.text
 
 
 # -- validation -------------------------------------------------------------------
@@ -171,6 +179,8 @@ def render_host_entry(network: NetworkSpec, host: DhcpHost, settings: DnsmasqSet
     fields.append(address)
     if settings.use_single_default_gateway and not host.default_route:
         fields.append(f"set:{NO_GATEWAY_TAG}")
+    if host.pxe and settings.pxe_bootfile:
+        fields.append(f"set:{PXE_TAG}")
     return HostEntry(mac, address, ",".join(fields) + "\n")
 
 
@@ -263,7 +273,30 @@ def render_opts(network: NetworkSpec, settings: DnsmasqSettings) -> str:
         if not 68 <= network.mtu <= 65535:
             raise exception.InvalidInput(reason=f"MTU {network.mtu} of {network.bridge} is out of range")
         lines.append(f"option:mtu,{network.mtu}")
+    lines += _pxe_lines(network, net, settings)
     return "".join(line + "\n" for line in lines)
+
+
+def _pxe_lines(network: NetworkSpec, net: netaddr.IPNetwork, settings: DnsmasqSettings) -> list[str]:
+    """The PXE boot options, for hosts tagged :data:`PXE_TAG` only.
+
+    NOTE(dnsmasq): options 67 (boot file) and 66 (TFTP server) that the
+    client did not ask for are sent in the BOOTP ``file`` and ``sname``
+    fields, which is where PXE ROMs and ISC dhclient (``filename``,
+    ``server-name`` in its lease) read them; 255 sets ``siaddr`` (next
+    server). Checked with dnsmasq 2.90 (reference seed-extras.md §B.5).
+    """
+    if not settings.pxe_bootfile:
+        return []
+    if any(ch in settings.pxe_bootfile for ch in ",\n\"") or not settings.pxe_bootfile.strip():
+        raise exception.InvalidConfig(reason=f"[baremetal] pxe_bootfile {settings.pxe_bootfile!r} is not a file name")
+    if settings.tftp_server:
+        server = str(netaddr.IPAddress(settings.tftp_server, version=4))
+    else:
+        server = _address_in(network.dhcp_server or network.gateway, net, f"dhcp_server of {network.bridge}")
+    return [f"tag:{PXE_TAG},option:bootfile-name,{settings.pxe_bootfile}",
+            f"tag:{PXE_TAG},option:tftp-server,{server}",
+            f"tag:{PXE_TAG},option:server-ip-address,{server}"]
 
 
 def render_dns_hosts(network: NetworkSpec, hosts: Iterable[DhcpHost], settings: DnsmasqSettings) -> str:

@@ -43,6 +43,11 @@ class DnsmasqSettings:
     log_dhcp: bool = False
     #: The daemon's socket for the dhcp-script (``[dnsmasq] bridge_socket``).
     bridge_socket: str = ""
+    #: PXE boot file for hosts served with ``pxe`` (``[baremetal] pxe_bootfile``);
+    #: empty: no PXE options.
+    pxe_bootfile: str = ""
+    #: Their TFTP server (``[baremetal] tftp_server``); empty: the network's DHCP server.
+    tftp_server: str = ""
 
 
 def settings_from_conf(conf: cfg.ConfigOpts) -> DnsmasqSettings:
@@ -66,4 +71,6 @@ def settings_from_conf(conf: cfg.ConfigOpts) -> DnsmasqSettings:
         log_dir=conf.dnsmasq.log_dir or "",
         log_dhcp=conf.dnsmasq.log_dhcp,
         bridge_socket=conf.dnsmasq.bridge_socket or "",
+        pxe_bootfile=conf.baremetal.pxe_bootfile or "",
+        tftp_server=str(conf.baremetal.tftp_server or ""),
     )

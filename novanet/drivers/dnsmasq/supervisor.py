@@ -225,7 +225,7 @@ class DnsmasqSupervisor:
                 # Not running with our flags: the next (re)start reads a clean
                 # directory anyway.
                 return False
-            return self._reload(paths, current.pid)
+            return self._reload(network, paths, current.pid)
 
     def init_host(self, networks: Iterable[tuple[NetworkSpec, Sequence[DhcpHost]]]) -> None:
         """Converge every network's dnsmasq; remove ours that no network backs.
@@ -333,14 +333,23 @@ class DnsmasqSupervisor:
         argv = render.render_argv(network, self.settings)
         env = render.render_env(network, self.settings)
         current = process.status(self.files, self.processes, paths, argv, env, self.settings.namespace)
-        if current.state is ProcessState.CURRENT and current.pid is not None and self._reload(paths, current.pid):
+        if current.state is ProcessState.CURRENT and current.pid is not None and \
+                self._reload(network, paths, current.pid):
             return
         self._prepare(paths, network)
         self._write_if_changed(paths.opts, render.render_opts(network, self.settings))
         self._converge_process(network, paths, argv, env, needs_reload=False)
 
-    def _reload(self, paths: NetworkFiles, pid: int) -> bool:
+    def _reload(self, network: NetworkSpec, paths: NetworkFiles, pid: int) -> bool:
         hosts = self._hostsdir(paths)
+        if hosts.holds_tags:
+            # A SIGHUP would kill it (see the NOTE in .hostsdir): restart it.
+            LOG.info("Restarting dnsmasq %d for %s instead of reloading: it holds tagged host entries", pid,
+                     paths.device)
+            process.stop(self.files, self.processes, paths)
+            self._converge_process(network, paths, render.render_argv(network, self.settings),
+                                   render.render_env(network, self.settings), needs_reload=False)
+            return True
         hosts.consolidate()
         if not process.reload(self.processes, pid):
             return False

@@ -372,7 +372,8 @@ class _Applier:
     def set_link(self, act: r.SetLink) -> None:
         spec: dict[str, Any] = {"index": self.index(act.name)}
         if act.master is not None:
-            spec["master"] = self.index(act.master)
+            # An empty master name detaches the device from its bridge (IFLA_MASTER 0).
+            spec["master"] = self.index(act.master) if act.master else 0
         if act.mac is not None:
             spec["address"] = act.mac
         if act.mtu is not None:

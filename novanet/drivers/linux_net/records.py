@@ -203,7 +203,8 @@ class CreateLink:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SetLink:
-    """Change attributes of an existing device; None leaves one alone."""
+    """Change attributes of an existing device; None leaves one alone
+    (``master=""`` takes the device out of its bridge)."""
 
     name: str
     up: bool | None = None

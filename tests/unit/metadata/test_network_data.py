@@ -284,7 +284,9 @@ def test_ids_unique_over_a_big_mixed_instance() -> None:
             "duplicate link id a",
         ),
         ({"links": [], "networks": [{"id": "n", "type": "ipv4", "link": "x", "netmask": "1"}], "services": []}, "does not exist"),
-        ({"links": [{"id": "a", "type": "vlan", "ethernet_mac_address": "aa:bb:cc:dd:ee:ff"}], "networks": [], "services": []}, "not physical"),
+        ({"links": [{"id": "a", "type": "macvtap", "ethernet_mac_address": "aa:bb:cc:dd:ee:ff"}], "networks": [], "services": []}, "not physical"),
+        # A vlan link is a baremetal tier now; half of one is still a problem.
+        ({"links": [{"id": "a", "type": "vlan", "ethernet_mac_address": "aa:bb:cc:dd:ee:ff"}], "networks": [], "services": []}, "vlan_link None does not exist"),
         ({"links": [{"id": "a", "type": "phy", "ethernet_mac_address": "AA:bb:cc:dd:ee:ff"}], "networks": [], "services": []}, "lower case"),
         ({"links": [{"id": "a", "type": "phy", "mtu": "1500", "ethernet_mac_address": "aa:bb:cc:dd:ee:ff"}], "networks": [], "services": []}, "not an integer"),
         ({"links": [], "networks": [{"id": "n", "type": "ipv4", "link": None}], "services": []}, "without netmask"),

@@ -27,7 +27,7 @@ Typical use by a driver facade::
 from __future__ import annotations
 
 from novanet.drivers.base import NetworkSpec
-from novanet.drivers.iptables.builders import filtering, nat
+from novanet.drivers.iptables.builders import baremetal, filtering, nat
 from novanet.drivers.iptables.builders.common import RuleConfig, address, family_of, network
 from novanet.drivers.iptables.builders.filtering import (
     bridge_forward_rules, dhcp_accept_rules, dhcp_checksum_rules, metadata_accept_rules)
@@ -52,7 +52,8 @@ def network_tag(net: NetworkSpec) -> str:
 
 def network_rules(net: NetworkSpec, cfg: RuleConfig, *, dhcp: bool | None = None) -> tuple[RuleItem, ...]:
     """Everything one network needs on this host: SNAT, POSTROUTING accepts,
-    bridge forwarding, DHCP accepts and checksum fill (when it has DHCP), VPN."""
+    bridge forwarding, DHCP accepts and checksum fill (when it has DHCP), VPN,
+    and for a baremetal management network its lock-down (top rules)."""
     items: list[RuleItem] = []
     if net.gateway_on_host:
         items += nat.snat_rules(net, cfg)
@@ -62,4 +63,6 @@ def network_rules(net: NetworkSpec, cfg: RuleConfig, *, dhcp: bool | None = None
         items += filtering.dhcp_accept_rules(net.bridge)
         items += filtering.dhcp_checksum_rules(net.bridge)
     items += nat.vpn_forward_rules(net)
+    if net.management:
+        items += baremetal.management_rules(net, cfg)
     return tuple(items)

@@ -26,6 +26,7 @@ class RuleConfig:
     drop_action: str = "DROP"  # iptables_drop_action
     floating_ip_buckets: int = 256  # [iptables] floating_ip_buckets
     project_mark_mask: int = 0x0FFF0000  # [iptables] project_mark_mask
+    conductor_ports: tuple[int, ...] = ()  # [baremetal] conductor_ports
 
     def __post_init__(self) -> None:
         buckets = self.floating_ip_buckets
@@ -62,6 +63,7 @@ class RuleConfig:
             drop_action=conf.iptables_drop_action,
             floating_ip_buckets=conf.iptables.floating_ip_buckets,
             project_mark_mask=mask,
+            conductor_ports=tuple(conf.baremetal.conductor_ports),
         )
 
     def drop_target(self, family: int = 4) -> str:
